@@ -1,0 +1,41 @@
+// Shared helpers for the benchmarks: timing, medians, native bench builds, tables.
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+
+export const root = path.join(__dirname, '..');
+
+/** Median of the times (seconds) of `reps` calls of fn after `warmup` calls. */
+export function medianSeconds(fn: () => void, reps: number, warmup = 2): number {
+  for (let i = 0; i < warmup; ++i) fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; ++i) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return median(times);
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Builds a CMake bench target (native/bench/<target>.cpp) in build-bench/ and returns its path. */
+export function buildNativeBench(target: string): string {
+  const dir = path.join(root, 'build-bench');
+  execFileSync('cmake', ['-S', root, '-B', dir, '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'ignore' });
+  execFileSync('cmake', ['--build', dir, '--target', target, '-j', '2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.join(dir, target);
+}
+
+/** Prints rows as an aligned plain-text table. */
+export function printTable(header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
+  for (const [i, r] of cells.entries()) {
+    console.log(r.map((cell, c) => cell.padStart(widths[c])).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}

@@ -1,0 +1,3 @@
+// Filled in when the activation kernels land.
+
+export interface ActivationBindings {}

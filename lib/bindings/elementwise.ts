@@ -1,0 +1,3 @@
+// Filled in when the elementwise kernels land.
+
+export interface ElementwiseBindings {}

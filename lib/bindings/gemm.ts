@@ -1,0 +1,3 @@
+// Filled in when the gemm kernels land.
+
+export interface GemmBindings {}

@@ -1,0 +1,3 @@
+// Filled in when the optim kernels land.
+
+export interface OptimBindings {}

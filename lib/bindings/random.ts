@@ -1,0 +1,3 @@
+// Filled in when the random kernels land.
+
+export interface RandomBindings {}

@@ -1,0 +1,3 @@
+// Filled in when the reduce kernels land.
+
+export interface ReduceBindings {}

@@ -1,0 +1,3 @@
+// Filled in when the softmax kernels land.
+
+export interface SoftmaxBindings {}

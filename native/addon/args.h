@@ -1,0 +1,84 @@
+// Argument validation for the bindings. Every binding reads its arguments through Args, so
+// bad input from JavaScript becomes a JS Error naming the kernel and the argument, never a
+// crash: wrong types, detached or short buffers, negative, fractional or overflowing sizes.
+// Bindings only validate and convert; the arithmetic lives in native/kernels.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::addon {
+
+enum class DType { Float32, Float64, Int32 };
+const char* dtype_name(DType d);
+
+// A typed array's data pointer and element count, validated.
+template <class T>
+struct Span {
+  T* data = nullptr;
+  std::int64_t length = 0;
+};
+
+template <class T> struct DTypeOf;
+template <> struct DTypeOf<float> { static constexpr DType value = DType::Float32; };
+template <> struct DTypeOf<double> { static constexpr DType value = DType::Float64; };
+template <> struct DTypeOf<std::int32_t> { static constexpr DType value = DType::Int32; };
+
+class Args {
+ public:
+  Args(const Napi::CallbackInfo& info, const char* kernel, std::size_t expected_count);
+
+  Napi::Env env() const { return info_.Env(); }
+  const char* kernel() const { return kernel_; }
+
+  // A non-negative integer that fits comfortably in int64 (< 2^53).
+  std::int64_t size(std::size_t i, const char* name) const;
+  // Any integer (may be negative), |v| < 2^53.
+  std::int64_t integer(std::size_t i, const char* name) const;
+  // A finite or non-finite double (NaN/Inf allowed unless finite is asked).
+  double number(std::size_t i, const char* name) const;
+  double finite_number(std::size_t i, const char* name) const;
+  bool boolean(std::size_t i, const char* name) const;
+  std::string string(std::size_t i, const char* name) const;
+
+  // dtype of a Float32Array / Float64Array / Int32Array argument (throws for anything else).
+  DType dtype(std::size_t i, const char* name) const;
+
+  // The typed array at i as T; throws unless it is exactly T's array type, attached, and
+  // holds at least min_length elements.
+  template <class T>
+  Span<T> array(std::size_t i, const char* name, std::int64_t min_length = 0) const;
+
+  // A plain Array of integers (shapes, strides, axes) with at most max_len items; negative
+  // items are refused unless allow_negative.
+  std::vector<std::int64_t> int_list(std::size_t i, const char* name, std::size_t max_len,
+                                     bool allow_negative = false) const;
+
+  [[noreturn]] void type_error(const std::string& message) const;
+  [[noreturn]] void range_error(const std::string& message) const;
+
+ private:
+  Span<void> typed(std::size_t i, const char* name, DType want, std::int64_t min_length) const;
+
+  const Napi::CallbackInfo& info_;
+  const char* kernel_;
+};
+
+template <class T>
+Span<T> Args::array(std::size_t i, const char* name, std::int64_t min_length) const {
+  Span<void> s = typed(i, name, DTypeOf<T>::value, min_length);
+  return Span<T>{static_cast<T*>(s.data), s.length};
+}
+
+// Overflow-checked size arithmetic: throws a RangeError naming the kernel and what overflowed.
+std::int64_t checked_mul(const Args& args, std::int64_t a, std::int64_t b, const char* what);
+std::int64_t checked_add(const Args& args, std::int64_t a, std::int64_t b, const char* what);
+
+// Elements a row-major (rows x cols) matrix with leading dimension ld spans; checks ld >= cols.
+std::int64_t matrix_extent(const Args& args, std::int64_t rows, std::int64_t cols,
+                           std::int64_t ld, const char* name, const char* ld_name);
+
+}  // namespace kiln::addon
