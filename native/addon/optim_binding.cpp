@@ -1,7 +1,6 @@
 // sgdStep / adamStep: fused optimizer steps over Float32Array or Float64Array parameters.
 // Positional arguments (no options objects) keep the per-call cost low; the JS optimizer
 // classes resolve their options once and call these per parameter per step.
-#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -18,14 +17,16 @@ std::string fmt(double x) {
   return buf;
 }
 
-// A finite number in [lo, hi] (hi_open: [lo, hi)); the message names the argument and value.
-double number_in(const Args& args, std::size_t i, const char* name, double lo, double hi,
-                 bool hi_open = false) {
+double non_negative(const Args& args, std::size_t i, const char* name) {
   const double x = args.finite_number(i, name);
-  if (x < lo || x > hi || (hi_open && x == hi)) {
-    args.range_error(std::string("argument '") + name + "' must be in [" + fmt(lo) + ", " + fmt(hi) +
-                     (hi_open ? ")" : "]") + ", got " + fmt(x));
-  }
+  if (x < 0) args.range_error(std::string("argument '") + name + "' must be >= 0, got " + fmt(x));
+  return x;
+}
+
+// A decay rate in [0, 1).
+double beta(const Args& args, std::size_t i, const char* name) {
+  const double x = args.finite_number(i, name);
+  if (x < 0 || x >= 1) args.range_error(std::string("argument '") + name + "' must be in [0, 1), got " + fmt(x));
   return x;
 }
 
@@ -40,13 +41,9 @@ T* state_array(const Args& args, std::size_t i, const char* name, std::int64_t n
   return s.data;
 }
 
-// An optional state array: null or undefined gives nullptr.
-template <class T>
-T* optional_state_array(const Napi::CallbackInfo& info, const Args& args, std::size_t i,
-                        const char* name, std::int64_t n) {
-  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
-  return state_array<T>(args, i, name, n);
-}
+// An optional state array: null or undefined means absent (a present empty array may still
+// have a null data pointer, so presence is decided by the JS value).
+bool is_absent(const Napi::CallbackInfo& info, std::size_t i) { return info[i].IsNull() || info[i].IsUndefined(); }
 
 DType float_dtype(const Args& args) {
   const DType d = args.dtype(0, "param");
@@ -62,10 +59,10 @@ void sgd(const Napi::CallbackInfo& info, const Args& args) {
   const std::int64_t n = param.length;
   const T* grad = state_array<T>(args, 1, "grad", n);
   optim::SgdOptions o;
-  o.lr = number_in(args, 3, "lr", 0, HUGE_VAL);
-  o.momentum = number_in(args, 4, "momentum", 0, HUGE_VAL);
+  o.lr = non_negative(args, 3, "lr");
+  o.momentum = non_negative(args, 4, "momentum");
   o.dampening = args.finite_number(5, "dampening");
-  o.weight_decay = number_in(args, 6, "weightDecay", 0, HUGE_VAL);
+  o.weight_decay = non_negative(args, 6, "weightDecay");
   o.nesterov = args.boolean(7, "nesterov");
   o.maximize = args.boolean(8, "maximize");
   o.first_step = args.boolean(9, "firstStep");
@@ -73,8 +70,8 @@ void sgd(const Napi::CallbackInfo& info, const Args& args) {
     args.range_error("nesterov momentum requires momentum > 0 and dampening = 0, got momentum " +
                      fmt(o.momentum) + " and dampening " + fmt(o.dampening));
   }
-  T* buf = optional_state_array<T>(info, args, 2, "momentumBuf", n);
-  if (o.momentum != 0 && !buf) args.type_error("argument 'momentumBuf' is required when momentum != 0");
+  if (o.momentum != 0 && is_absent(info, 2)) args.type_error("argument 'momentumBuf' is required when momentum != 0");
+  T* buf = is_absent(info, 2) ? nullptr : state_array<T>(args, 2, "momentumBuf", n);
   optim::sgd_step(param.data, grad, buf, n, o);
 }
 
@@ -88,18 +85,18 @@ void adam(const Napi::CallbackInfo& info, const Args& args) {
   T* m = state_array<T>(args, 2, "m", n);
   T* v = state_array<T>(args, 3, "v", n);
   optim::AdamOptions o;
-  o.lr = number_in(args, 5, "lr", 0, HUGE_VAL);
-  o.beta1 = number_in(args, 6, "beta1", 0, 1, true);
-  o.beta2 = number_in(args, 7, "beta2", 0, 1, true);
-  o.eps = number_in(args, 8, "eps", 0, HUGE_VAL);
-  o.weight_decay = number_in(args, 9, "weightDecay", 0, HUGE_VAL);
+  o.lr = non_negative(args, 5, "lr");
+  o.beta1 = beta(args, 6, "beta1");
+  o.beta2 = beta(args, 7, "beta2");
+  o.eps = non_negative(args, 8, "eps");
+  o.weight_decay = non_negative(args, 9, "weightDecay");
   o.decoupled = args.boolean(10, "decoupled");
   o.amsgrad = args.boolean(11, "amsgrad");
   o.maximize = args.boolean(12, "maximize");
   o.step = args.size(13, "step");
   if (o.step < 1) args.range_error("argument 'step' must be >= 1, got " + std::to_string(o.step));
-  T* vmax = optional_state_array<T>(info, args, 4, "vmax", n);
-  if (o.amsgrad && !vmax) args.type_error("argument 'vmax' is required when amsgrad is true");
+  if (o.amsgrad && is_absent(info, 4)) args.type_error("argument 'vmax' is required when amsgrad is true");
+  T* vmax = is_absent(info, 4) ? nullptr : state_array<T>(args, 4, "vmax", n);
   optim::adam_step(param.data, grad, m, v, vmax, n, o);
 }
 
