@@ -63,19 +63,7 @@ void adam_leaf(const optim::AdamScalars<T>& s, T* p, const T* g, T* m, T* v, T* 
 
 }  // namespace
 
-void sgd_block(const optim::SgdScalars<float>& s, float* p, const float* g, float* buf, std::int64_t n) {
-  sgd_leaf(s, p, g, buf, n);
-}
-void sgd_block(const optim::SgdScalars<double>& s, double* p, const double* g, double* buf, std::int64_t n) {
-  sgd_leaf(s, p, g, buf, n);
-}
-void adam_block(const optim::AdamScalars<float>& s, float* p, const float* g, float* m, float* v,
-                float* vmax, std::int64_t n) {
-  adam_leaf(s, p, g, m, v, vmax, n);
-}
-void adam_block(const optim::AdamScalars<double>& s, double* p, const double* g, double* m, double* v,
-                double* vmax, std::int64_t n) {
-  adam_leaf(s, p, g, m, v, vmax, n);
-}
+KILN_OPTIM_DEFINE_LEAVES(float)
+KILN_OPTIM_DEFINE_LEAVES(double)
 
 }  // namespace kiln::avx2

@@ -143,3 +143,14 @@ void with_adam_flags(const optim::AdamScalars<T>& s, F&& f) {
 
 }  // namespace
 }  // namespace kiln::KILN_OPTIM_ISA
+
+// Defines the four leaf entry points of optim_leaf.h in the including TU's namespace, by
+// forwarding to that TU's sgd_leaf / adam_leaf templates.
+#define KILN_OPTIM_DEFINE_LEAVES(T)                                                               \
+  void sgd_block(const optim::SgdScalars<T>& s, T* p, const T* g, T* buf, std::int64_t n) {      \
+    sgd_leaf(s, p, g, buf, n);                                                                    \
+  }                                                                                               \
+  void adam_block(const optim::AdamScalars<T>& s, T* p, const T* g, T* m, T* v, T* vmax,         \
+                  std::int64_t n) {                                                               \
+    adam_leaf(s, p, g, m, v, vmax, n);                                                            \
+  }
