@@ -99,7 +99,7 @@ describe('sgdStep', () => {
     for (const [Arr, tol] of dtypes)
       for (const o of sgdCases)
         for (const n of sizes) {
-          const p = Arr.from({ length: n }, (_, i) => 2 * Math.cos(0.11 * i));
+          const p = new Arr(n).map((_, i) => 2 * Math.cos(0.11 * i));
           const buf = new Arr(n).fill(7); // overwritten by the first step
           const g = new Arr(n);
           for (let step = 1; step <= steps; ++step) {
@@ -159,7 +159,7 @@ describe('adamStep', () => {
     for (const [Arr, tol] of dtypes)
       for (const o of adamCases)
         for (const n of [...sizes, ...(Arr === Float32Array ? [100000] : [])]) {
-          const p = Arr.from({ length: n }, (_, i) => 2 * Math.cos(0.11 * i));
+          const p = new Arr(n).map((_, i) => 2 * Math.cos(0.11 * i));
           const [m, v, vmax, g] = [new Arr(n), new Arr(n), new Arr(n), new Arr(n)];
           for (let step = 1; step <= (n > 1023 ? 3 : steps); ++step) {
             for (let i = 0; i < n; ++i) g[i] = gradAt(i, step);

@@ -54,6 +54,15 @@ describe('random fills', () => {
     expect(allFills(n, 42, 8).equals(one)).toBe(false);
   });
 
+  it('give the same values on every ISA path', () => {
+    native.setIsa('scalar');
+    const reference = allFills(70001, 77, 3);
+    for (const isa of supportedIsas) {
+      native.setIsa(isa);
+      expect(allFills(70001, 77, 3).equals(reference)).toBe(true);
+    }
+  });
+
   it('report the counter blocks they consumed', () => {
     expect(native.randomUniform(new Float32Array(5), 1, 0, 0, 1)).toBe(2);
     expect(native.randomNormal(new Float32Array(8), 1, 0, 0, 1)).toBe(2);

@@ -1,6 +1,7 @@
 // The random fills' leaf code, written once and compiled per ISA: random_scalar.cpp and
-// random_avx2.cpp include it with KILN_RANDOM_ISA naming their namespace (the compiler
-// vectorizes what it can per flags). Each distribution maps one Philox block (four 32-bit
+// random_avx2.cpp include it with KILN_RANDOM_ISA naming their namespace. Multiply-adds are
+// explicit std::fma (exactly specified), so no compiler contraction differs between the two
+// builds: every ISA path produces the same values, bit for bit. Each distribution maps one Philox block (four 32-bit
 // words) to kPerBlock values; fill() runs the blocks that cover [begin, end).
 #ifndef KILN_RANDOM_ISA
 #error "define KILN_RANDOM_ISA (scalar or avx2) before including random_fill.h"
@@ -44,7 +45,7 @@ struct Uniform {
   const random::UniformParams<T>& p;
   void operator()(const std::uint32_t* w, T* out) const {
     for (int k = 0; k < kPerBlock; ++k) {
-      out[k] = std::min(static_cast<T>(p.low + p.scale * unit<T>(w, k)), p.top);
+      out[k] = std::min(static_cast<T>(std::fma(p.scale, unit<T>(w, k), p.low)), p.top);
     }
   }
 };
@@ -59,8 +60,8 @@ struct Normal {
   void pair(double u1, double u2, T* out) const {
     const double r = std::sqrt(-2.0 * std::log(u1));
     const double theta = kTwoPi * u2;
-    out[0] = static_cast<T>(p.mean + p.std * (r * std::cos(theta)));
-    out[1] = static_cast<T>(p.mean + p.std * (r * std::sin(theta)));
+    out[0] = static_cast<T>(std::fma(p.std, r * std::cos(theta), p.mean));
+    out[1] = static_cast<T>(std::fma(p.std, r * std::sin(theta), p.mean));
   }
   void operator()(const std::uint32_t* w, T* out) const {
     if constexpr (sizeof(T) == 4) {
@@ -96,6 +97,8 @@ struct Randint {
 };
 
 // Writes out[i] for i in [begin, end): value i comes from block offset + i / K, slot i % K.
+// A TU that defines KILN_RANDOM_PHILOX8 supplies philox8(seed, first, out[8]), eight
+// consecutive blocks at once (bit-identical to philox_block), used for runs of whole blocks.
 template <class T, class D>
 void fill(const D& d, const random::Stream& s, T* out, std::int64_t begin, std::int64_t end) {
   constexpr std::int64_t K = D::kPerBlock;
@@ -103,13 +106,24 @@ void fill(const D& d, const random::Stream& s, T* out, std::int64_t begin, std::
   std::int64_t i = begin;
   while (i < end) {
     const std::int64_t b = i / K;
-    const random::PhiloxBlock w = random::philox_block(s.seed, s.offset + static_cast<std::uint64_t>(b));
-    if (i == b * K && i + K <= end) {
-      d(w.w, out + i);  // whole block
-      i += K;
-      continue;
+    const std::uint64_t block = s.offset + static_cast<std::uint64_t>(b);
+    if (i == b * K) {
+#if defined(KILN_RANDOM_PHILOX8)
+      if (i + 8 * K <= end) {
+        random::PhiloxBlock w8[8];
+        philox8(s.seed, block, w8);
+        for (int j = 0; j < 8; ++j) d(w8[j].w, out + i + j * K);
+        i += 8 * K;
+        continue;
+      }
+#endif
+      if (i + K <= end) {
+        d(random::philox_block(s.seed, block).w, out + i);  // whole block
+        i += K;
+        continue;
+      }
     }
-    d(w.w, vals);  // a block cut by begin or end
+    d(random::philox_block(s.seed, block).w, vals);  // a block cut by begin or end
     const std::int64_t stop = std::min(end, (b + 1) * K);
     for (; i < stop; ++i) out[i] = vals[i - b * K];
   }
