@@ -8,7 +8,7 @@ import { native } from '../lib/native';
 import { buildNativeBench, medianSeconds, printTable } from './util';
 
 interface Line {
-  kind: 'triad' | 'adam';
+  kind: 'triad' | 'adam' | 'adam_small';
   threads: number;
   n: number;
   ms: number;
@@ -19,14 +19,14 @@ interface Line {
 const BAR = 0.8;
 const BYTES_PER_PARAM = 28;
 
-function bindingSeconds(n: number, threads: number): number {
+function bindingSeconds(n: number, threads: number, reps = n >= 1e7 ? 15 : 40): number {
   native.setNumThreads(threads);
   const p = new Float32Array(n).fill(0.5);
   const g = new Float32Array(n).fill(0.01);
   const m = new Float32Array(n);
   const v = new Float32Array(n);
   let step = 0;
-  return medianSeconds(() => native.adamStep(p, g, m, v, null, 1e-3, 0.9, 0.999, 1e-8, 0.01, true, false, false, ++step), n >= 1e7 ? 15 : 40);
+  return medianSeconds(() => native.adamStep(p, g, m, v, null, 1e-3, 0.9, 0.999, 1e-8, 0.01, true, false, false, ++step), reps, n < 1e4 ? 100 : 2);
 }
 
 export async function run(_args: string[]): Promise<void> {
@@ -51,6 +51,10 @@ export async function run(_args: string[]): Promise<void> {
       `${(ratio * 100).toFixed(0)}% ${ratio >= BAR ? 'PASS' : 'FAIL'}`,
       `${(js * 1e3).toFixed(3)} (${((BYTES_PER_PARAM * l.n) / js / 1e9).toFixed(1)} GB/s)`,
     ]);
+  }
+  for (const l of lines.filter((x) => x.kind === 'adam_small')) {
+    const js = bindingSeconds(l.n, l.threads, 2001);
+    rows.push(['adam fp32, per-call cost', l.threads, l.n, l.ms.toFixed(4), l.gbps.toFixed(1), '', `${(js * 1e3).toFixed(4)} (+${((js * 1e3 - l.ms) * 1e3).toFixed(2)} us)`]);
   }
   native.setNumThreads(threadsBefore);
   printTable(['workload', 'threads', 'n', 'ms/step', 'GB/s', `vs triad (bar ${BAR * 100}%)`, 'via JS binding: ms/step'], rows);

@@ -71,5 +71,20 @@ int main() {
                   threads, static_cast<long long>(n), s * 1e3, gbps, gbps / triad_gbps[threads]);
     }
   }
+  // Per-call cost on a small parameter (runs inline, one block): what the JS binding adds to
+  // this is its whole overhead.
+  {
+    const std::int64_t n = 1000;
+    std::vector<float> p(n, 0.5f), g(n, 0.01f), m(n, 0.f), v(n, 0.f);
+    kiln::cpu::set_num_threads(1);
+    const double s = median_seconds(
+        [&] {
+          ++o.step;
+          kiln::optim::adam_step(p.data(), g.data(), m.data(), v.data(), static_cast<float*>(nullptr), n, o);
+        },
+        2001, 100);
+    std::printf("{\"kind\":\"adam_small\",\"threads\":1,\"n\":%lld,\"ms\":%.6f,\"gbps\":%.3f}\n",
+                static_cast<long long>(n), s * 1e3, 28.0 * n / s / 1e9);
+  }
   return 0;
 }
