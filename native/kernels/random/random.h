@@ -14,9 +14,9 @@ namespace kiln::random {
 enum class Distribution { Uniform, Normal, Bernoulli, Randint };
 
 // 4 for 32-bit draws (fp32 uniform/normal/bernoulli), 2 when a value takes 64 bits
-// (fp64 values, randint).
+// (fp64 values, randint). `static`: this header reaches the AVX2 TU too (see cpu/isa.h).
 template <class T>
-constexpr int values_per_block(Distribution d) {
+static constexpr int values_per_block(Distribution d) {
   return d == Distribution::Randint || sizeof(T) == 8 ? 2 : 4;
 }
 
