@@ -114,7 +114,8 @@ describe('sgdStep', () => {
         }
   });
 
-  it('is bit-identical at 1 and 2 threads on a split array', () => {
+  it.each(supportedIsas)('is bit-identical at 1 and 2 threads on a split array (%s)', (isa) => {
+    native.setIsa(isa);
     const n = 100000;
     const run = (threads: number) => {
       native.setNumThreads(threads);
@@ -174,7 +175,8 @@ describe('adamStep', () => {
         }
   });
 
-  it('is bit-identical at 1 and 2 threads on a split array, every option combination', () => {
+  it.each(supportedIsas)('is bit-identical at 1 and 2 threads on a split array, every option combination (%s)', (isa) => {
+    native.setIsa(isa);
     const n = 100000;
     const run = (threads: number, o: Adam) => {
       native.setNumThreads(threads);
