@@ -13,10 +13,37 @@ const workerSource = `
 const { parentPort, workerData } = require('worker_threads');
 const native = require(workerData.nodeGypBuild)(workerData.root);
 const info = native.backendInfo();
-parentPort.postMessage({ isa: info.isa, supported: info.supportedIsas });
+const values = new Float32Array(200000);
+native.randomUniform(values, 7, 0, -1, 1);
+const param = values.slice(), grad = values.map((x) => x * 0.5);
+const m = new Float32Array(values.length), v = new Float32Array(values.length);
+for (let step = 1; step <= 20; ++step) {
+  native.adamStep(param, grad, m, v, null, 1e-3, 0.9, 0.999, 1e-8, 0.01, true, false, false, step);
+}
+parentPort.postMessage({ isa: info.isa, supported: info.supportedIsas, param }, [param.buffer]);
 `;
 
-function runWorker(): Promise<{ isa: string; supported: string[] }> {
+interface WorkerResult {
+  isa: string;
+  supported: string[];
+  param: Float32Array;
+}
+
+// The same work as the workers do, on this thread.
+function expectedParam(): Float32Array {
+  const values = new Float32Array(200000);
+  native.randomUniform(values, 7, 0, -1, 1);
+  const param = values.slice();
+  const grad = values.map((x) => x * 0.5);
+  const m = new Float32Array(values.length);
+  const v = new Float32Array(values.length);
+  for (let step = 1; step <= 20; ++step) {
+    native.adamStep(param, grad, m, v, null, 1e-3, 0.9, 0.999, 1e-8, 0.01, true, false, false, step);
+  }
+  return param;
+}
+
+function runWorker(): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerSource, {
       eval: true,
@@ -31,12 +58,14 @@ function runWorker(): Promise<{ isa: string; supported: string[] }> {
 }
 
 describe('worker_threads', () => {
-  it('loads in several workers at once and agrees with the main thread', async () => {
+  it('loads in several workers at once, runs kernels concurrently and agrees with the main thread', async () => {
     const results = await Promise.all([runWorker(), runWorker(), runWorker()]);
     const main = native.backendInfo();
+    const param = expectedParam();
     for (const r of results) {
       expect(r.isa).toBe(main.isa);
       expect(r.supported).toEqual(main.supportedIsas);
+      expect(Buffer.from(r.param.buffer).equals(Buffer.from(param.buffer))).toBe(true);
     }
   });
 });
