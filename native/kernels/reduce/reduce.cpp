@@ -1,0 +1,270 @@
+// Reductions: the shape is collapsed (size-1 axes dropped, adjacent axes of the same kind
+// merged) into kept and reduced dims, then one of two loop nests runs:
+//   innermost dim reduced -> each output reduces contiguous rows (vectorized along the row);
+//   innermost dim kept    -> column tiles of outputs accumulate whole input rows (vectorized
+//                            across the outputs), walking the reduced positions in order.
+// The arithmetic of every output is fixed by the shape and data; threads only claim outputs,
+// tiles or (for a few long rows) fixed chunks whose partials are combined pairwise in order.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "cpu/isa.h"
+#include "cpu/thread_pool.h"
+#include "kernels/reduce/reduce.h"
+#include "kernels/reduce/reduce_leaf.h"
+
+namespace kiln {
+namespace {
+
+constexpr std::int64_t kBlockElems = 32768;  // work per parallel block; smaller runs inline
+constexpr std::int64_t kTile = 256;          // output columns per tile (innermost kept)
+constexpr std::int64_t kTileChunk = 1024;    // reduced positions folded into a tile's total at once
+constexpr std::int64_t kChunksPerBlock = 8;
+
+struct Dims {
+  int n = 0;
+  std::int64_t size[kReduceMaxRank];
+  std::int64_t stride[kReduceMaxRank];
+  std::int64_t count() const {
+    std::int64_t c = 1;
+    for (int d = 0; d < n; ++d) c *= size[d];
+    return c;
+  }
+  // Input offset of the flat (row-major) index i over these dims.
+  std::int64_t offset_of(std::int64_t i) const {
+    std::int64_t off = 0;
+    for (int d = n - 1; d >= 0; --d) {
+      off += (i % size[d]) * stride[d];
+      i /= size[d];
+    }
+    return off;
+  }
+};
+
+struct Plan {
+  Dims kept, reduced;
+  bool inner_reduced = true;
+  std::int64_t outputs = 1, length = 1;
+};
+
+Plan make_plan(const std::int64_t* shape, int rank, std::uint32_t axes_mask) {
+  std::int64_t size[kReduceMaxRank + 1];
+  bool red[kReduceMaxRank + 1];
+  int n = 0;
+  for (int a = 0; a < rank; ++a) {
+    const bool r = (axes_mask >> a) & 1u;
+    if (shape[a] == 1) continue;
+    if (n > 0 && red[n - 1] == r) {
+      size[n - 1] *= shape[a];
+    } else {
+      size[n] = shape[a];
+      red[n++] = r;
+    }
+  }
+  if (n == 0) { size[0] = 1; red[n++] = true; }
+  Plan p;
+  std::int64_t stride = 1;
+  for (int d = n - 1; d >= 0; --d) {
+    Dims& dims = red[d] ? p.reduced : p.kept;
+    dims.size[dims.n] = size[d];
+    dims.stride[dims.n++] = stride;
+    stride *= size[d];
+  }
+  for (Dims* dims : {&p.kept, &p.reduced}) {  // collected innermost first: reverse to row-major
+    std::reverse(dims->size, dims->size + dims->n);
+    std::reverse(dims->stride, dims->stride + dims->n);
+  }
+  p.inner_reduced = red[n - 1];
+  p.outputs = p.kept.count();
+  p.length = p.reduced.count();
+  return p;
+}
+
+// Walks the positions of some dims in row-major order, tracking the input offset.
+struct Odometer {
+  const Dims& dims;
+  std::int64_t idx[kReduceMaxRank] = {};
+  std::int64_t offset = 0;
+  explicit Odometer(const Dims& d) : dims(d) {}
+  void next() {
+    for (int d = dims.n - 1; d >= 0; --d) {
+      offset += dims.stride[d];
+      if (++idx[d] < dims.size[d]) return;
+      offset -= dims.stride[d] * dims.size[d];
+      idx[d] = 0;
+    }
+  }
+};
+
+// Dims without their innermost entry.
+Dims outer_part(const Dims& d) {
+  Dims o = d;
+  o.n = d.n > 0 ? d.n - 1 : 0;
+  return o;
+}
+
+double pairwise(const double* v, std::int64_t n) {
+  if (n == 1) return v[0];
+  const std::int64_t h = n / 2;
+  return pairwise(v, h) + pairwise(v + h, n - h);
+}
+
+template <class T>
+double row_sum(const T* x, std::int64_t n, bool square, bool parallel) {
+  const std::int64_t chunks = (n + kSumChunk - 1) / kSumChunk;
+  if (chunks <= 1) return KILN_DISPATCH(sum_chunk<T>, x, n, square);
+  std::vector<double> partial(static_cast<std::size_t>(chunks));
+  auto run = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t k = b; k < e; ++k)
+      partial[k] = KILN_DISPATCH(sum_chunk<T>, x + k * kSumChunk, std::min(kSumChunk, n - k * kSumChunk), square);
+  };
+  if (parallel) cpu::parallel_range(chunks, kChunksPerBlock, run); else run(0, chunks);
+  return pairwise(partial.data(), chunks);
+}
+
+bool is_sum_like(ReduceOp op) { return op != ReduceOp::Max && op != ReduceOp::Min; }
+bool squares(ReduceOp op) { return op == ReduceOp::Norm2 || op == ReduceOp::SumSquares; }
+
+// L2 norm of output o's values with scaling, for fp64 sums of squares that overflowed or lost
+// precision to underflow: norm = m * sqrt(sum (x/m)^2) with m = max |x| as a power of two.
+template <class T>
+double scaled_norm(const Plan& p, const T* x, std::int64_t o) {
+  const T* base = x + p.kept.offset_of(o);
+  double m = 0;
+  Odometer a(p.reduced);
+  for (std::int64_t q = 0; q < p.length; ++q, a.next()) {
+    const double v = std::fabs(static_cast<double>(base[a.offset]));
+    if (v != v) return v;
+    m = std::max(m, v);
+  }
+  if (m == 0 || std::isinf(m)) return m;
+  const double scale = std::ldexp(1.0, -std::ilogb(m));
+  double s = 0;
+  Odometer b(p.reduced);
+  for (std::int64_t q = 0; q < p.length; ++q, b.next()) {
+    const double v = static_cast<double>(base[b.offset]) * scale;
+    s += v * v;
+  }
+  return std::sqrt(s) / scale;
+}
+
+template <class T>
+T finish_sum(ReduceOp op, double s, const Plan& p, const T* x, std::int64_t o) {
+  switch (op) {
+    case ReduceOp::Mean: return static_cast<T>(s / static_cast<double>(p.length));
+    case ReduceOp::Norm2:
+      if (std::is_same<T, double>::value && (std::isinf(s) || s < 0x1p-969)) return static_cast<T>(scaled_norm(p, x, o));
+      return static_cast<T>(std::sqrt(s));
+    default: return static_cast<T>(s);
+  }
+}
+
+// Innermost dim reduced: output o reduces rows of length r (contiguous) in order.
+template <class T>
+void reduce_rows(ReduceOp op, const Plan& p, const T* x, T* out, std::int32_t* out_index) {
+  const std::int64_t r = p.reduced.size[p.reduced.n - 1];
+  const std::int64_t rows = p.length / r;
+  const Dims row_dims = outer_part(p.reduced);
+  const bool is_max = op == ReduceOp::Max;
+  // Few outputs: run them one after the other and split long rows into parallel chunks.
+  const bool per_output = p.outputs >= 8;
+  auto one = [&](std::int64_t o) {
+    const T* base = x + p.kept.offset_of(o);
+    Odometer row(row_dims);
+    if (is_sum_like(op)) {
+      double s = 0;
+      for (std::int64_t q = 0; q < rows; ++q, row.next()) s += row_sum(base + row.offset, r, squares(op), !per_output);
+      out[o] = finish_sum(op, s, p, x, o);
+      return;
+    }
+    T best{};
+    std::int64_t at = 0;
+    for (std::int64_t q = 0; q < rows; ++q, row.next()) {
+      T v;
+      std::int64_t i;
+      KILN_DISPATCH(extreme_row<T>, base + row.offset, r, is_max, &v, &i);
+      if (q == 0) { best = v; at = i; } else KILN_DISPATCH(extreme_tile<T>, &best, &at, &v, 1, q * r + i, is_max);
+    }
+    out[o] = best;
+    if (out_index) out_index[o] = static_cast<std::int32_t>(at);
+  };
+  if (per_output) {
+    cpu::parallel_range(p.outputs, std::max<std::int64_t>(1, kBlockElems / p.length), [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t o = b; o < e; ++o) one(o);
+    });
+  } else {
+    for (std::int64_t o = 0; o < p.outputs; ++o) one(o);
+  }
+}
+
+// Innermost dim kept: tiles of up to kTile adjacent outputs accumulate whole rows.
+template <class T>
+void reduce_cols(ReduceOp op, const Plan& p, const T* x, T* out, std::int32_t* out_index) {
+  const std::int64_t inner = p.kept.size[p.kept.n - 1];
+  const Dims outer = outer_part(p.kept);
+  const std::int64_t tiles = (inner + kTile - 1) / kTile;
+  const std::int64_t units = outer.count() * tiles;
+  const std::int64_t width0 = std::min(inner, kTile);
+  const bool is_max = op == ReduceOp::Max;
+  auto unit = [&](std::int64_t u) {
+    const std::int64_t ko = u / tiles, c0 = (u % tiles) * kTile, width = std::min(kTile, inner - c0);
+    const T* base = x + outer.offset_of(ko) + c0;
+    const std::int64_t o0 = ko * inner + c0;
+    Odometer pos(p.reduced);
+    if (is_sum_like(op)) {
+      double total[kTile] = {}, chunk[kTile] = {};
+      for (std::int64_t q = 0; q < p.length; ++q, pos.next()) {
+        if (q > 0 && q % kTileChunk == 0)
+          for (std::int64_t k = 0; k < width; ++k) { total[k] += chunk[k]; chunk[k] = 0; }
+        KILN_DISPATCH(sum_tile<T>, chunk, base + pos.offset, width, squares(op));
+      }
+      for (std::int64_t k = 0; k < width; ++k) out[o0 + k] = finish_sum(op, total[k] + chunk[k], p, x, o0 + k);
+      return;
+    }
+    T best[kTile];
+    std::int64_t at[kTile] = {};
+    for (std::int64_t k = 0; k < width; ++k) best[k] = base[k];
+    pos.next();
+    for (std::int64_t q = 1; q < p.length; ++q, pos.next())
+      KILN_DISPATCH(extreme_tile<T>, best, at, base + pos.offset, width, q, is_max);
+    for (std::int64_t k = 0; k < width; ++k) {
+      out[o0 + k] = best[k];
+      if (out_index) out_index[o0 + k] = static_cast<std::int32_t>(at[k]);
+    }
+  };
+  cpu::parallel_range(units, std::max<std::int64_t>(1, kBlockElems / std::max<std::int64_t>(1, p.length * width0)),
+                      [&](std::int64_t b, std::int64_t e) {
+                        for (std::int64_t u = b; u < e; ++u) unit(u);
+                      });
+}
+
+}  // namespace
+
+template <class T>
+void reduce(ReduceOp op, const std::int64_t* shape, int rank, std::uint32_t axes_mask, const T* x, T* out,
+            std::int32_t* out_index) {
+  const Plan p = make_plan(shape, rank, axes_mask);
+  if (p.outputs == 0) return;
+  if (p.length == 0) {  // sum of nothing is 0, the mean NaN; Max/Min never get here
+    const T fill = op == ReduceOp::Mean ? std::numeric_limits<T>::quiet_NaN() : T(0);
+    std::fill(out, out + p.outputs, fill);
+    return;
+  }
+  if (p.inner_reduced) reduce_rows(op, p, x, out, out_index); else reduce_cols(op, p, x, out, out_index);
+}
+
+template <class T>
+double sum_contiguous(const T* x, std::int64_t n, bool square) {
+  return n == 0 ? 0.0 : row_sum(x, n, square, true);
+}
+
+template void reduce<float>(ReduceOp, const std::int64_t*, int, std::uint32_t, const float*, float*, std::int32_t*);
+template void reduce<double>(ReduceOp, const std::int64_t*, int, std::uint32_t, const double*, double*,
+                             std::int32_t*);
+template double sum_contiguous<float>(const float*, std::int64_t, bool);
+template double sum_contiguous<double>(const double*, std::int64_t, bool);
+
+}  // namespace kiln

@@ -1,0 +1,212 @@
+// The softmax family's leaf loops, written once as templates and compiled per ISA: included by
+// softmax_scalar.cpp and softmax_avx2.cpp with KILN_ISA_NS set to the namespace. Row sums use
+// kLanes independent accumulators in a fixed layout (so the compiler can vectorize without
+// reassociating) combined in a fixed order: a row's result depends on its data only.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "kernels/softmax/softmax_leaf.h"
+
+#ifndef KILN_ISA_NS
+#error "define KILN_ISA_NS (scalar or avx2) before including softmax_leaf_impl.h"
+#endif
+
+namespace kiln {
+namespace KILN_ISA_NS {
+
+#include "kernels/softmax/vec_exp.h"
+
+namespace {
+
+constexpr std::int64_t kLanes = 8;
+
+template <class T>
+T combine_lanes(const T* acc) {
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Max of a row; NaN entries are not tracked here, they reach the result through x - max.
+template <class T>
+T row_max(const T* x, std::int64_t n) {
+  T m[kLanes];
+  for (std::int64_t l = 0; l < kLanes; ++l) m[l] = -std::numeric_limits<T>::infinity();
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) m[l] = x[i + l] > m[l] ? x[i + l] : m[l];
+  for (; i < n; ++i) m[0] = x[i] > m[0] ? x[i] : m[0];
+  T r = m[0];
+  for (std::int64_t l = 1; l < kLanes; ++l) r = m[l] > r ? m[l] : r;
+  return r;
+}
+
+// y_j = exp(x_j - m); returns sum_j y_j.
+template <class T>
+T exp_shift_store_sum(const T* x, T* y, std::int64_t n, T m) {
+  T acc[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) {
+      const T e = vec_exp(x[i + l] - m);
+      y[i + l] = e;
+      acc[l] += e;
+    }
+  for (; i < n; ++i) {
+    y[i] = vec_exp(x[i] - m);
+    acc[0] += y[i];
+  }
+  return combine_lanes(acc);
+}
+
+template <class T>
+T exp_shift_sum(const T* x, std::int64_t n, T m) {
+  T acc[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += vec_exp(x[i + l] - m);
+  for (; i < n; ++i) acc[0] += vec_exp(x[i] - m);
+  return combine_lanes(acc);
+}
+
+// sum_j a_j * b_j, or sum_j a_j when b is null.
+template <class T>
+T row_dot(const T* a, const T* b, std::int64_t n) {
+  T acc[kLanes] = {};
+  std::int64_t i = 0;
+  if (b) {
+    for (; i + kLanes <= n; i += kLanes)
+      for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += a[i + l] * b[i + l];
+    for (; i < n; ++i) acc[0] += a[i] * b[i];
+  } else {
+    for (; i + kLanes <= n; i += kLanes)
+      for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += a[i + l];
+    for (; i < n; ++i) acc[0] += a[i];
+  }
+  return combine_lanes(acc);
+}
+
+}  // namespace
+
+template <class T>
+void softmax_rows(bool log, const T* x, T* y, std::int64_t rows, std::int64_t dim) {
+  for (std::int64_t r = 0; r < rows; ++r, x += dim, y += dim) {
+    const T m = row_max(x, dim);
+    if (log) {
+      const T shift = m + std::log(exp_shift_sum(x, dim, m));
+      for (std::int64_t i = 0; i < dim; ++i) y[i] = x[i] - shift;
+    } else {
+      const T inv = T(1) / exp_shift_store_sum(x, y, dim, m);
+      for (std::int64_t i = 0; i < dim; ++i) y[i] *= inv;
+    }
+  }
+}
+
+template <class T>
+void softmax_backward_rows(bool log, const T* y, const T* dy, T* dx, std::int64_t rows, std::int64_t dim) {
+  for (std::int64_t r = 0; r < rows; ++r, y += dim, dy += dim, dx += dim) {
+    if (log) {
+      const T s = row_dot(dy, static_cast<const T*>(nullptr), dim);
+      for (std::int64_t i = 0; i < dim; ++i) dx[i] = dy[i] - vec_exp(y[i]) * s;
+    } else {
+      const T s = row_dot(dy, y, dim);
+      for (std::int64_t i = 0; i < dim; ++i) dx[i] = y[i] * (dy[i] - s);
+    }
+  }
+}
+
+// Along a non-last axis the reduction runs over d for `width` columns at once: each column's
+// sum is sequential over d, the columns are the vector lanes.
+template <class T>
+void softmax_cols(bool log, const T* x, T* y, std::int64_t dim, std::int64_t inner, std::int64_t width) {
+  T m[kSoftmaxTile], s[kSoftmaxTile];
+  for (std::int64_t c = 0; c < width; ++c) {
+    m[c] = -std::numeric_limits<T>::infinity();
+    s[c] = 0;
+  }
+  for (std::int64_t d = 0; d < dim; ++d) {
+    const T* xr = x + d * inner;
+    for (std::int64_t c = 0; c < width; ++c) m[c] = xr[c] > m[c] ? xr[c] : m[c];
+  }
+  for (std::int64_t d = 0; d < dim; ++d) {
+    const T* xr = x + d * inner;
+    T* yr = y + d * inner;
+    for (std::int64_t c = 0; c < width; ++c) {
+      const T e = vec_exp(xr[c] - m[c]);
+      if (!log) yr[c] = e;
+      s[c] += e;
+    }
+  }
+  if (log) {
+    for (std::int64_t c = 0; c < width; ++c) m[c] += std::log(s[c]);
+    for (std::int64_t d = 0; d < dim; ++d)
+      for (std::int64_t c = 0; c < width; ++c) y[d * inner + c] = x[d * inner + c] - m[c];
+  } else {
+    for (std::int64_t c = 0; c < width; ++c) s[c] = T(1) / s[c];
+    for (std::int64_t d = 0; d < dim; ++d)
+      for (std::int64_t c = 0; c < width; ++c) y[d * inner + c] *= s[c];
+  }
+}
+
+template <class T>
+void softmax_backward_cols(bool log, const T* y, const T* dy, T* dx, std::int64_t dim, std::int64_t inner,
+                           std::int64_t width) {
+  T s[kSoftmaxTile];
+  for (std::int64_t c = 0; c < width; ++c) s[c] = 0;
+  for (std::int64_t d = 0; d < dim; ++d)
+    for (std::int64_t c = 0; c < width; ++c)
+      s[c] += log ? dy[d * inner + c] : dy[d * inner + c] * y[d * inner + c];
+  for (std::int64_t d = 0; d < dim; ++d) {
+    const std::int64_t o = d * inner;
+    if (log) {
+      for (std::int64_t c = 0; c < width; ++c) dx[o + c] = dy[o + c] - vec_exp(y[o + c]) * s[c];
+    } else {
+      for (std::int64_t c = 0; c < width; ++c) dx[o + c] = y[o + c] * (dy[o + c] - s[c]);
+    }
+  }
+}
+
+template <class T>
+T logsumexp_row(const T* x, std::int64_t n) {
+  const T m = row_max(x, n);
+  return m + std::log(exp_shift_sum(x, n, m));
+}
+
+template <class T>
+T smoothed_nll_row(const T* x, std::int64_t n, T lse, const T* w, const T* t, T c_target, T c_uniform) {
+  T acc[kLanes] = {};
+  auto term = [&](std::int64_t j) {
+    const T coef = (t ? c_target * t[j] + c_uniform : c_uniform) * (w ? w[j] : T(1));
+    return coef * (lse - x[j]);
+  };
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += term(i + l);
+  for (; i < n; ++i) acc[0] += term(i);
+  return combine_lanes(acc);
+}
+
+template <class T>
+void cross_entropy_grad_row(const T* x, T* dx, std::int64_t n, T lse, T g_total, const T* w, const T* t,
+                            T c_target, T c_uniform) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    const T coef = (t ? c_target * t[j] + c_uniform : c_uniform) * (w ? w[j] : T(1));
+    dx[j] = g_total * vec_exp(x[j] - lse) - coef;
+  }
+}
+
+#define KILN_SOFTMAX_INSTANTIATE(T)                                                               \
+  template void softmax_rows<T>(bool, const T*, T*, std::int64_t, std::int64_t);                 \
+  template void softmax_backward_rows<T>(bool, const T*, const T*, T*, std::int64_t, std::int64_t); \
+  template void softmax_cols<T>(bool, const T*, T*, std::int64_t, std::int64_t, std::int64_t);   \
+  template void softmax_backward_cols<T>(bool, const T*, const T*, T*, std::int64_t, std::int64_t, \
+                                         std::int64_t);                                           \
+  template T logsumexp_row<T>(const T*, std::int64_t);                                            \
+  template T smoothed_nll_row<T>(const T*, std::int64_t, T, const T*, const T*, T, T);           \
+  template void cross_entropy_grad_row<T>(const T*, T*, std::int64_t, T, T, const T*, const T*, T, T);
+KILN_SOFTMAX_INSTANTIATE(float)
+KILN_SOFTMAX_INSTANTIATE(double)
+#undef KILN_SOFTMAX_INSTANTIATE
+
+}  // namespace KILN_ISA_NS
+}  // namespace kiln
