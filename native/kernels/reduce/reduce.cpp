@@ -141,14 +141,15 @@ double scaled_norm(const Plan& p, const T* x, std::int64_t o) {
     m = std::max(m, v);
   }
   if (m == 0 || std::isinf(m)) return m;
-  const double scale = std::ldexp(1.0, -std::ilogb(m));
+  // ldexp rather than a multiply: 2^-e itself overflows when m is subnormal.
+  const int e = std::ilogb(m);
   double s = 0;
   Odometer b(p.reduced);
   for (std::int64_t q = 0; q < p.length; ++q, b.next()) {
-    const double v = static_cast<double>(base[b.offset]) * scale;
+    const double v = std::ldexp(static_cast<double>(base[b.offset]), -e);
     s += v * v;
   }
-  return std::sqrt(s) / scale;
+  return std::ldexp(std::sqrt(s), e);
 }
 
 template <class T>

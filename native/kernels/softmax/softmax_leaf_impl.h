@@ -93,8 +93,9 @@ void softmax_rows(bool log, const T* x, T* y, std::int64_t rows, std::int64_t di
   for (std::int64_t r = 0; r < rows; ++r, x += dim, y += dim) {
     const T m = row_max(x, dim);
     if (log) {
-      const T shift = m + std::log(exp_shift_sum(x, dim, m));
-      for (std::int64_t i = 0; i < dim; ++i) y[i] = x[i] - shift;
+      // (x - m) - log(s): subtracting m first keeps large logits from losing the fraction.
+      const T log_sum = std::log(exp_shift_sum(x, dim, m));
+      for (std::int64_t i = 0; i < dim; ++i) y[i] = (x[i] - m) - log_sum;
     } else {
       const T inv = T(1) / exp_shift_store_sum(x, y, dim, m);
       for (std::int64_t i = 0; i < dim; ++i) y[i] *= inv;
@@ -138,9 +139,9 @@ void softmax_cols(bool log, const T* x, T* y, std::int64_t dim, std::int64_t inn
     }
   }
   if (log) {
-    for (std::int64_t c = 0; c < width; ++c) m[c] += std::log(s[c]);
+    for (std::int64_t c = 0; c < width; ++c) s[c] = std::log(s[c]);
     for (std::int64_t d = 0; d < dim; ++d)
-      for (std::int64_t c = 0; c < width; ++c) y[d * inner + c] = x[d * inner + c] - m[c];
+      for (std::int64_t c = 0; c < width; ++c) y[d * inner + c] = (x[d * inner + c] - m[c]) - s[c];
   } else {
     for (std::int64_t c = 0; c < width; ++c) s[c] = T(1) / s[c];
     for (std::int64_t d = 0; d < dim; ++d)
