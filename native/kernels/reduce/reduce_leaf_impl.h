@@ -63,8 +63,8 @@ template <class T>
 void extreme_row(const T* x, std::int64_t n, bool is_max, T* best, std::int64_t* index) {
   // Lane l sees positions l, l + 8, ...: each lane keeps its own first extreme, then the lanes
   // are merged preferring the better value and, on ties, the smaller position.
-  T b[kLanes];
-  std::int64_t at[kLanes];
+  T b[kLanes] = {};
+  std::int64_t at[kLanes] = {};
   const std::int64_t lanes = n < kLanes ? n : kLanes;
   for (std::int64_t l = 0; l < lanes; ++l) { b[l] = x[l]; at[l] = l; }
   std::int64_t i = kLanes;
