@@ -11,7 +11,7 @@ afterEach(() => {
   native.setNumThreads(startThreads);
 });
 
-function randomArray<T extends FloatArray>(Ctor: new (n: number) => T, n: number, seed: number): T {
+function randomArray(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, n: number, seed: number): FloatArray {
   const a = new Ctor(n);
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
