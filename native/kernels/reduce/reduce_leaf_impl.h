@@ -5,6 +5,13 @@
 
 #include "kernels/reduce/reduce_leaf.h"
 
+// GCC will not turn a floating-point compare-and-select into a vector blend while FP
+// exceptions are modelled (-ftrapping-math, the default): the leaves never rely on FP traps,
+// so turn that off for them (after the std headers). Clang vectorizes these selects anyway.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
 #ifndef KILN_ISA_NS
 #error "define KILN_ISA_NS (scalar or avx2) before including reduce_leaf_impl.h"
 #endif

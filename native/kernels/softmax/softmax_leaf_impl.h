@@ -6,8 +6,16 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/softmax/softmax_leaf.h"
+
+// GCC will not turn a floating-point compare-and-select into a vector blend while FP
+// exceptions are modelled (-ftrapping-math, the default): the leaves never rely on FP traps,
+// so turn that off for them (after the std headers). Clang vectorizes these selects anyway.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 
 #ifndef KILN_ISA_NS
 #error "define KILN_ISA_NS (scalar or avx2) before including softmax_leaf_impl.h"
@@ -173,27 +181,50 @@ T logsumexp_row(const T* x, std::int64_t n) {
   return m + std::log(exp_shift_sum(x, n, m));
 }
 
+namespace {
+
+// Calls f(std::bool_constant<has_w>, std::bool_constant<has_t>) so that the per-element
+// loops are compiled without the null checks.
+template <class F>
+void with_presence(bool has_w, bool has_t, F&& f) {
+  if (has_w) {
+    if (has_t) f(std::true_type{}, std::true_type{}); else f(std::true_type{}, std::false_type{});
+  } else {
+    if (has_t) f(std::false_type{}, std::true_type{}); else f(std::false_type{}, std::false_type{});
+  }
+}
+
+}  // namespace
+
 template <class T>
 T smoothed_nll_row(const T* x, std::int64_t n, T lse, const T* w, const T* t, T c_target, T c_uniform) {
   T acc[kLanes] = {};
-  auto term = [&](std::int64_t j) {
-    const T coef = (t ? c_target * t[j] + c_uniform : c_uniform) * (w ? w[j] : T(1));
-    return coef * (lse - x[j]);
-  };
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += term(i + l);
-  for (; i < n; ++i) acc[0] += term(i);
+  with_presence(w != nullptr, t != nullptr, [&](auto has_w, auto has_t) {
+    auto term = [&](std::int64_t j) {
+      T coef = c_uniform;
+      if constexpr (has_t.value) coef += c_target * t[j];
+      if constexpr (has_w.value) coef *= w[j];
+      return coef * (lse - x[j]);
+    };
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += term(i + l);
+    for (; i < n; ++i) acc[0] += term(i);
+  });
   return combine_lanes(acc);
 }
 
 template <class T>
 void cross_entropy_grad_row(const T* x, T* dx, std::int64_t n, T lse, T g_total, const T* w, const T* t,
                             T c_target, T c_uniform) {
-  for (std::int64_t j = 0; j < n; ++j) {
-    const T coef = (t ? c_target * t[j] + c_uniform : c_uniform) * (w ? w[j] : T(1));
-    dx[j] = g_total * vec_exp(x[j] - lse) - coef;
-  }
+  with_presence(w != nullptr, t != nullptr, [&](auto has_w, auto has_t) {
+    for (std::int64_t j = 0; j < n; ++j) {
+      T coef = c_uniform;
+      if constexpr (has_t.value) coef += c_target * t[j];
+      if constexpr (has_w.value) coef *= w[j];
+      dx[j] = g_total * vec_exp(x[j] - lse) - coef;
+    }
+  });
 }
 
 #define KILN_SOFTMAX_INSTANTIATE(T)                                                               \
