@@ -35,46 +35,56 @@ T combine_lanes(const T* acc) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-// Max of a row; NaN entries are not tracked here, they reach the result through x - max.
-template <class T>
-T row_max(const T* x, std::int64_t n) {
-  T m[kLanes];
-  for (std::int64_t l = 0; l < kLanes; ++l) m[l] = -std::numeric_limits<T>::infinity();
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l) m[l] = x[i + l] > m[l] ? x[i + l] : m[l];
-  for (; i < n; ++i) m[0] = x[i] > m[0] ? x[i] : m[0];
-  T r = m[0];
-  for (std::int64_t l = 1; l < kLanes; ++l) r = m[l] > r ? m[l] : r;
+template <class V>
+V load(const void* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <class T, class V>
+T sum_lanes(V v) {
+  T r = v[0];
+  for (int l = 1; l < Simd<T>::N; ++l) r += v[l];
   return r;
 }
 
-// y_j = exp(x_j - m); returns sum_j y_j.
+// Max of a row; NaN entries are not tracked here, they reach the result through x - max.
 template <class T>
-T exp_shift_store_sum(const T* x, T* y, std::int64_t n, T m) {
-  T acc[kLanes] = {};
+T row_max(const T* x, std::int64_t n) {
+  using V = typename Simd<T>::V;
+  constexpr int N = Simd<T>::N;
+  V m = V{} - std::numeric_limits<T>::infinity();
   std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l) {
-      const T e = vec_exp(x[i + l] - m);
-      y[i + l] = e;
-      acc[l] += e;
-    }
-  for (; i < n; ++i) {
-    y[i] = vec_exp(x[i] - m);
-    acc[0] += y[i];
+  for (; i + N <= n; i += N) {
+    const V v = load<V>(x + i);
+    m = v > m ? v : m;
   }
-  return combine_lanes(acc);
+  T r = -std::numeric_limits<T>::infinity();
+  for (; i < n; ++i) r = x[i] > r ? x[i] : r;
+  for (int l = 0; l < N; ++l) r = m[l] > r ? m[l] : r;
+  return r;
 }
 
+// sum_j exp(x_j - m), also storing the exponentials into y when y is given.
 template <class T>
-T exp_shift_sum(const T* x, std::int64_t n, T m) {
-  T acc[kLanes] = {};
+T exp_shift_sum(const T* x, T* y, std::int64_t n, T m) {
+  using V = typename Simd<T>::V;
+  constexpr int N = Simd<T>::N;
+  V acc = V{};
   std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += vec_exp(x[i + l] - m);
-  for (; i < n; ++i) acc[0] += vec_exp(x[i] - m);
-  return combine_lanes(acc);
+  for (; i + N <= n; i += N) {
+    const V e = vec_exp<T>(load<V>(x + i) - m);
+    if (y) std::memcpy(y + i, &e, sizeof e);
+    acc += e;
+  }
+  T tail = 0;
+  for (; i < n; ++i) {
+    const T e = vec_exp(x[i] - m);
+    if (y) y[i] = e;
+    tail += e;
+  }
+  return sum_lanes<T>(acc) + tail;
 }
 
 // sum_j a_j * b_j, or sum_j a_j when b is null.
@@ -102,10 +112,10 @@ void softmax_rows(bool log, const T* x, T* y, std::int64_t rows, std::int64_t di
     const T m = row_max(x, dim);
     if (log) {
       // (x - m) - log(s): subtracting m first keeps large logits from losing the fraction.
-      const T log_sum = std::log(exp_shift_sum(x, dim, m));
+      const T log_sum = std::log(exp_shift_sum(x, static_cast<T*>(nullptr), dim, m));
       for (std::int64_t i = 0; i < dim; ++i) y[i] = (x[i] - m) - log_sum;
     } else {
-      const T inv = T(1) / exp_shift_store_sum(x, y, dim, m);
+      const T inv = T(1) / exp_shift_sum(x, y, dim, m);
       for (std::int64_t i = 0; i < dim; ++i) y[i] *= inv;
     }
   }
@@ -178,7 +188,7 @@ void softmax_backward_cols(bool log, const T* y, const T* dy, T* dx, std::int64_
 template <class T>
 T logsumexp_row(const T* x, std::int64_t n) {
   const T m = row_max(x, n);
-  return m + std::log(exp_shift_sum(x, n, m));
+  return m + std::log(exp_shift_sum(x, static_cast<T*>(nullptr), n, m));
 }
 
 namespace {

@@ -26,8 +26,9 @@ template <> struct ExpTraits<double> {
   static constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
 };
 
-static inline float exp_poly(float r) {
-  float p = 1.9875691500e-4f;
+template <class V>
+static inline V exp_poly_f(V r) {
+  V p = V{} + 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
@@ -36,9 +37,10 @@ static inline float exp_poly(float r) {
   return p * r * r + r + 1.0f;
 }
 
-static inline double exp_poly(double r) {
+template <class V>
+static inline V exp_poly_d(V r) {
   // Taylor coefficients 1/k!, k = 13 .. 2, Horner form.
-  double p = 1.0 / 6227020800.0;
+  V p = V{} + 1.0 / 6227020800.0;
   p = p * r + 1.0 / 479001600.0;
   p = p * r + 1.0 / 39916800.0;
   p = p * r + 1.0 / 3628800.0;
@@ -53,22 +55,54 @@ static inline double exp_poly(double r) {
   return p * r * r + r + 1.0;
 }
 
-template <class T>
-static inline T vec_exp(T x) {
+// GNU vector types of one register: 32 bytes when the translation unit is compiled for AVX,
+// else 16 (SSE2). The lane layout of a row sum thus differs between ISA paths (results are
+// the same at any thread count, not across paths).
+#if defined(__AVX__)
+#define KILN_VEC_BYTES 32
+#else
+#define KILN_VEC_BYTES 16
+#endif
+typedef float VecF __attribute__((vector_size(KILN_VEC_BYTES)));
+typedef double VecD __attribute__((vector_size(KILN_VEC_BYTES)));
+typedef std::uint32_t BitsF __attribute__((vector_size(KILN_VEC_BYTES)));
+typedef std::uint64_t BitsD __attribute__((vector_size(KILN_VEC_BYTES)));
+
+template <class T> struct Simd;
+template <> struct Simd<float> { using V = VecF; using U = BitsF; static constexpr int N = KILN_VEC_BYTES / 4; };
+template <> struct Simd<double> { using V = VecD; using U = BitsD; static constexpr int N = KILN_VEC_BYTES / 8; };
+#undef KILN_VEC_BYTES
+
+// V is T itself or Simd<T>::V (U the matching unsigned bits); the same code serves both.
+template <class T, class V, class U>
+static inline V exp_impl(V x) {
   using E = ExpTraits<T>;
-  using Bits = typename E::Bits;
-  const T xc = x < E::kLo ? E::kLo : (x > E::kHi ? E::kHi : x);  // NaN passes through
-  const T shifted = xc * T(1.4426950408889634) + E::kShift;
-  const T n = shifted - E::kShift;
-  const T r = (xc - n * E::kLn2Hi) - n * E::kLn2Lo;
-  Bits bits;
+  const V lo = V{} + E::kLo, hi = V{} + E::kHi, inf = V{} + T(INFINITY);  // V{} + s broadcasts s
+  V xc = x < lo ? lo : x;  // NaN passes through
+  xc = xc > hi ? hi : xc;
+  const V shifted = xc * T(1.4426950408889634) + E::kShift;
+  const V n = shifted - E::kShift;
+  const V r = (xc - n * E::kLn2Hi) - n * E::kLn2Lo;
+  U bits;
   std::memcpy(&bits, &shifted, sizeof bits);
   // The low mantissa bits of `shifted` hold n in two's complement; move them to the exponent.
-  const Bits scale_bits = (bits << E::kMantissa) + (E::kBias << E::kMantissa);
-  T scale;
+  const U scale_bits = (bits << E::kMantissa) + (E::kBias << E::kMantissa);
+  V scale;
   std::memcpy(&scale, &scale_bits, sizeof scale);
-  T y = exp_poly(r) * scale;
-  y = x < E::kLo ? T(0) : y;
-  y = x > E::kHi ? T(INFINITY) : y;
+  V p;
+  if constexpr (std::is_same<T, float>::value) p = exp_poly_f(r); else p = exp_poly_d(r);
+  V y = p * scale;
+  y = x < lo ? V{} : y;
+  y = x > hi ? inf : y;
   return y;
+}
+
+template <class T>
+static inline T vec_exp(T x) {
+  return exp_impl<T, T, typename ExpTraits<T>::Bits>(x);
+}
+
+template <class T>
+static inline typename Simd<T>::V vec_exp(typename Simd<T>::V x) {
+  return exp_impl<T, typename Simd<T>::V, typename Simd<T>::U>(x);
 }
