@@ -157,6 +157,15 @@ TEST(reduce_max_min_nan_and_ties_follow_pytorch) {
   std::int32_t at;
   reduce<float>(ReduceOp::Max, &n, 1, 1u, row.data(), &m, &at);
   CHECK(std::isnan(m) && at == 500);
+  // Ties in different vector lanes and in the tail: the smallest position wins.
+  std::vector<float> ties(1001, 0.f);
+  for (std::size_t k : {900, 13, 501, 1000}) ties[k] = 7.f;
+  const std::int64_t nt = 1001;
+  for (ReduceOp op : {ReduceOp::Max, ReduceOp::Min}) {
+    if (op == ReduceOp::Min) for (float& v : ties) v = -v;
+    reduce<float>(op, &nt, 1, 1u, ties.data(), &m, &at);
+    CHECK(m == (op == ReduceOp::Max ? 7.f : -7.f) && at == 13);
+  }
   std::vector<double> s(2);
   reduce<double>(ReduceOp::Sum, shape.data(), 2, 2u, x.data(), s.data(), nullptr);
   CHECK(std::isnan(s[1]));

@@ -23,6 +23,7 @@ constexpr std::int64_t kBlockElems = 32768;  // work per parallel block; smaller
 constexpr std::int64_t kTile = 256;          // output columns per tile (innermost kept)
 constexpr std::int64_t kTileChunk = 1024;    // reduced positions folded into a tile's total at once
 constexpr std::int64_t kChunksPerBlock = 8;
+constexpr std::int64_t kExtremeRow = std::int64_t{1} << 30;  // extreme_row's lane positions are int32 for fp32
 
 struct Dims {
   int n = 0;
@@ -183,12 +184,14 @@ void reduce_rows(ReduceOp op, const Plan& p, const T* x, T* out, std::int32_t* o
     }
     T best{};
     std::int64_t at = 0;
-    for (std::int64_t q = 0; q < rows; ++q, row.next()) {
-      T v;
-      std::int64_t i;
-      KILN_DISPATCH(extreme_row<T>, base + row.offset, r, is_max, &v, &i);
-      if (q == 0) { best = v; at = i; } else KILN_DISPATCH(extreme_tile<T>, &best, &at, &v, 1, q * r + i, is_max);
-    }
+    for (std::int64_t q = 0; q < rows; ++q, row.next())
+      for (std::int64_t s = 0; s < r; s += kExtremeRow) {
+        T v;
+        std::int64_t i;
+        KILN_DISPATCH(extreme_row<T>, base + row.offset + s, std::min(kExtremeRow, r - s), is_max, &v, &i);
+        if (q == 0 && s == 0) { best = v; at = i; }
+        else KILN_DISPATCH(extreme_tile<T>, &best, &at, &v, 1, q * r + s + i, is_max);
+      }
     out[o] = best;
     if (out_index) out_index[o] = static_cast<std::int32_t>(at);
   };

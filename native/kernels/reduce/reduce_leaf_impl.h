@@ -2,6 +2,7 @@
 // reduce_avx2.cpp with KILN_ISA_NS set. Sums accumulate in double (also for fp32 input) in 8
 // independent lanes so the compiler vectorizes without reassociating.
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/reduce/reduce_leaf.h"
 
@@ -18,6 +19,9 @@
 
 namespace kiln {
 namespace KILN_ISA_NS {
+
+#include "kernels/reduce/simd_types.h"
+
 namespace {
 
 constexpr std::int64_t kLanes = 8;
@@ -68,24 +72,37 @@ void sum_tile(double* acc, const T* x, std::int64_t n, bool square) {
 
 template <class T>
 void extreme_row(const T* x, std::int64_t n, bool is_max, T* best, std::int64_t* index) {
-  // Lane l sees positions l, l + 8, ...: each lane keeps its own first extreme, then the lanes
-  // are merged preferring the better value and, on ties, the smaller position.
-  T b[kLanes] = {};
-  std::int64_t at[kLanes] = {};
-  const std::int64_t lanes = n < kLanes ? n : kLanes;
-  for (std::int64_t l = 0; l < lanes; ++l) { b[l] = x[l]; at[l] = l; }
-  std::int64_t i = kLanes;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l)
-      if (replaces(x[i + l], b[l], is_max)) { b[l] = x[i + l]; at[l] = i + l; }
-  for (std::int64_t l = 0; i < n; ++i, ++l)
-    if (replaces(x[i], b[l], is_max)) { b[l] = x[i]; at[l] = i; }
-  T rb = b[0];
-  std::int64_t ri = at[0];
-  for (std::int64_t l = 1; l < lanes; ++l) {
-    const bool tie = b[l] == rb || (b[l] != b[l] && rb != rb);
-    if (replaces(b[l], rb, is_max) || (tie && at[l] < ri)) { rb = b[l]; ri = at[l]; }
+  // Lane l sees positions l, l + N, ...: each lane keeps its own first extreme (a NaN sticks),
+  // then the lanes merge preferring the better value and, on ties, the smaller position;
+  // the tail comes last (its positions are the largest). Lane positions are M-typed: callers
+  // keep n below 2^31 for fp32.
+  using V = typename Simd<T>::V;
+  using M = typename Simd<T>::M;
+  constexpr int N = Simd<T>::N;
+  T rb = x[0];
+  std::int64_t ri = 0, i = 1;
+  if (n >= 2 * N) {
+    V b = load_vec<V>(x);
+    M at, pos;
+    for (int l = 0; l < N; ++l) at[l] = l;
+    pos = at;
+    for (i = N; i + N <= n; i += N) {
+      const V v = load_vec<V>(x + i);
+      pos += N;
+      const M better = is_max ? (v > b) : (v < b);
+      const M take = better | ((v != v) & (b == b));
+      b = take ? v : b;
+      at = take ? pos : at;
+    }
+    rb = b[0];
+    ri = at[0];
+    for (int l = 1; l < N; ++l) {
+      const bool tie = b[l] == rb || (b[l] != b[l] && rb != rb);
+      if (replaces(b[l], rb, is_max) || (tie && at[l] < ri)) { rb = b[l]; ri = at[l]; }
+    }
   }
+  for (; i < n; ++i)
+    if (replaces(x[i], rb, is_max)) { rb = x[i]; ri = i; }
   *best = rb;
   *index = ri;
 }

@@ -24,6 +24,7 @@
 namespace kiln {
 namespace KILN_ISA_NS {
 
+#include "kernels/reduce/simd_types.h"
 #include "kernels/softmax/vec_exp.h"
 
 namespace {
@@ -33,13 +34,6 @@ constexpr std::int64_t kLanes = 8;
 template <class T>
 T combine_lanes(const T* acc) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-template <class V>
-V load(const void* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
 }
 
 template <class T, class V>
@@ -57,7 +51,7 @@ T row_max(const T* x, std::int64_t n) {
   V m = V{} - std::numeric_limits<T>::infinity();
   std::int64_t i = 0;
   for (; i + N <= n; i += N) {
-    const V v = load<V>(x + i);
+    const V v = load_vec<V>(x + i);
     m = v > m ? v : m;
   }
   T r = -std::numeric_limits<T>::infinity();
@@ -74,7 +68,7 @@ T exp_shift_sum(const T* x, T* y, std::int64_t n, T m) {
   V acc = V{};
   std::int64_t i = 0;
   for (; i + N <= n; i += N) {
-    const V e = vec_exp<T>(load<V>(x + i) - m);
+    const V e = vec_exp<T>(load_vec<V>(x + i) - m);
     if (y) std::memcpy(y + i, &e, sizeof e);
     acc += e;
   }

@@ -6,7 +6,8 @@
 // Accuracy: float ~1 ulp (Cephes expf polynomial), double ~1 ulp (degree-13 Taylor on
 // |r| <= ln2/2). Range: results below the smallest normal flush to 0 (x < -87.33 float,
 // x < -708.39 double); x above 88 (float) / 709 (double) gives +inf. NaN gives NaN.
-// The softmax kernels only call it with x <= ~0.
+// The softmax kernels only call it with x <= ~0. Works on scalars and on the Simd vector
+// types of kernels/reduce/simd_types.h (include that first).
 
 template <class T> struct ExpTraits;
 template <> struct ExpTraits<float> {
@@ -55,23 +56,6 @@ static inline V exp_poly_d(V r) {
   return p * r * r + r + 1.0;
 }
 
-// GNU vector types of one register: 32 bytes when the translation unit is compiled for AVX,
-// else 16 (SSE2). The lane layout of a row sum thus differs between ISA paths (results are
-// the same at any thread count, not across paths).
-#if defined(__AVX__)
-#define KILN_VEC_BYTES 32
-#else
-#define KILN_VEC_BYTES 16
-#endif
-typedef float VecF __attribute__((vector_size(KILN_VEC_BYTES)));
-typedef double VecD __attribute__((vector_size(KILN_VEC_BYTES)));
-typedef std::uint32_t BitsF __attribute__((vector_size(KILN_VEC_BYTES)));
-typedef std::uint64_t BitsD __attribute__((vector_size(KILN_VEC_BYTES)));
-
-template <class T> struct Simd;
-template <> struct Simd<float> { using V = VecF; using U = BitsF; static constexpr int N = KILN_VEC_BYTES / 4; };
-template <> struct Simd<double> { using V = VecD; using U = BitsD; static constexpr int N = KILN_VEC_BYTES / 8; };
-#undef KILN_VEC_BYTES
 
 // V is T itself or Simd<T>::V (U the matching unsigned bits); the same code serves both.
 template <class T, class V, class U>
