@@ -23,7 +23,7 @@ constexpr std::int64_t kBlockElems = 32768;  // work per parallel block; smaller
 constexpr std::int64_t kTile = 256;          // output columns per tile (innermost kept)
 constexpr std::int64_t kTileChunk = 1024;    // reduced positions folded into a tile's total at once
 constexpr std::int64_t kChunksPerBlock = 8;
-constexpr std::int64_t kExtremeRow = std::int64_t{1} << 30;  // extreme_row's lane positions are int32 for fp32
+constexpr std::int64_t kExtremeChunk = 65536;  // row chunk of a parallel max/min
 
 struct Dims {
   int n = 0;
@@ -126,6 +126,29 @@ double row_sum(const T* x, std::int64_t n, bool square, bool parallel) {
   return pairwise(partial.data(), chunks);
 }
 
+// Extreme of a row and its first position. Long rows are cut into chunks whose (value,
+// position) partials merge in order: max/min with first-position ties is exact, so the result
+// is the same however the row is cut or threaded. Chunks also keep extreme_row's lane
+// positions within int32.
+template <class T>
+void row_extreme(const T* x, std::int64_t n, bool is_max, bool parallel, T* best, std::int64_t* index) {
+  const std::int64_t chunks = (n + kExtremeChunk - 1) / kExtremeChunk;
+  if (chunks <= 1) { KILN_DISPATCH(extreme_row<T>, x, n, is_max, best, index); return; }
+  std::vector<T> value(static_cast<std::size_t>(chunks));
+  std::vector<std::int64_t> pos(static_cast<std::size_t>(chunks));
+  auto run = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t k = b; k < e; ++k) {
+      KILN_DISPATCH(extreme_row<T>, x + k * kExtremeChunk, std::min(kExtremeChunk, n - k * kExtremeChunk), is_max,
+                    &value[k], &pos[k]);
+      pos[k] += k * kExtremeChunk;
+    }
+  };
+  if (parallel) cpu::parallel_range(chunks, 1, run); else run(0, chunks);
+  *best = value[0];
+  *index = pos[0];
+  for (std::int64_t k = 1; k < chunks; ++k) KILN_DISPATCH(extreme_tile<T>, best, index, &value[k], 1, pos[k], is_max);
+}
+
 bool is_sum_like(ReduceOp op) { return op != ReduceOp::Max && op != ReduceOp::Min; }
 bool squares(ReduceOp op) { return op == ReduceOp::Norm2 || op == ReduceOp::SumSquares; }
 
@@ -184,14 +207,12 @@ void reduce_rows(ReduceOp op, const Plan& p, const T* x, T* out, std::int32_t* o
     }
     T best{};
     std::int64_t at = 0;
-    for (std::int64_t q = 0; q < rows; ++q, row.next())
-      for (std::int64_t s = 0; s < r; s += kExtremeRow) {
-        T v;
-        std::int64_t i;
-        KILN_DISPATCH(extreme_row<T>, base + row.offset + s, std::min(kExtremeRow, r - s), is_max, &v, &i);
-        if (q == 0 && s == 0) { best = v; at = i; }
-        else KILN_DISPATCH(extreme_tile<T>, &best, &at, &v, 1, q * r + s + i, is_max);
-      }
+    for (std::int64_t q = 0; q < rows; ++q, row.next()) {
+      T v;
+      std::int64_t i;
+      row_extreme(base + row.offset, r, is_max, !per_output, &v, &i);
+      if (q == 0) { best = v; at = i; } else KILN_DISPATCH(extreme_tile<T>, &best, &at, &v, 1, q * r + i, is_max);
+    }
     out[o] = best;
     if (out_index) out_index[o] = static_cast<std::int32_t>(at);
   };
