@@ -90,6 +90,15 @@ struct Odometer {
   std::int64_t idx[kReduceMaxRank] = {};
   std::int64_t offset = 0;
   explicit Odometer(const Dims& d) : dims(d) {}
+  // Jumps to the flat row-major position q.
+  void seek(std::int64_t q) {
+    offset = 0;
+    for (int d = dims.n - 1; d >= 0; --d) {
+      idx[d] = q % dims.size[d];
+      offset += idx[d] * dims.stride[d];
+      q /= dims.size[d];
+    }
+  }
   void next() {
     for (int d = dims.n - 1; d >= 0; --d) {
       offset += dims.stride[d];
@@ -225,7 +234,10 @@ void reduce_rows(ReduceOp op, const Plan& p, const T* x, T* out, std::int32_t* o
   }
 }
 
-// Innermost dim kept: tiles of up to kTile adjacent outputs accumulate whole rows.
+// Innermost dim kept: tiles of up to kTile adjacent outputs accumulate whole rows, the reduced
+// positions cut into chunks of kTileChunk. A tile's result is chunk 0 merged with chunks 1, 2,
+// ... in order (sums: total += chunk; extremes: first-position merge), whether the chunks run
+// one after another (many tiles: threads take tiles) or in parallel (few tiles).
 template <class T>
 void reduce_cols(ReduceOp op, const Plan& p, const T* x, T* out, std::int32_t* out_index) {
   const std::int64_t inner = p.kept.size[p.kept.n - 1];
@@ -233,37 +245,80 @@ void reduce_cols(ReduceOp op, const Plan& p, const T* x, T* out, std::int32_t* o
   const std::int64_t tiles = (inner + kTile - 1) / kTile;
   const std::int64_t units = outer.count() * tiles;
   const std::int64_t width0 = std::min(inner, kTile);
-  const bool is_max = op == ReduceOp::Max;
+  const std::int64_t chunks = (p.length + kTileChunk - 1) / kTileChunk;
+  const bool split = units < 8 && chunks > 1;
+  const bool sums = is_sum_like(op), is_max = op == ReduceOp::Max;
+
+  // Partial result of one chunk of one tile: acc (sums, zeroed here) or best/at (extremes).
+  auto scan = [&](const T* base, std::int64_t width, std::int64_t c, double* acc, T* best, std::int64_t* at) {
+    const std::int64_t q0 = c * kTileChunk, q1 = std::min(p.length, q0 + kTileChunk);
+    Odometer pos(p.reduced);
+    pos.seek(q0);
+    if (sums) {
+      std::fill(acc, acc + width, 0.0);
+      for (std::int64_t q = q0; q < q1; ++q, pos.next()) KILN_DISPATCH(sum_tile<T>, acc, base + pos.offset, width, squares(op));
+      return;
+    }
+    for (std::int64_t k = 0; k < width; ++k) { best[k] = base[pos.offset + k]; at[k] = q0; }
+    pos.next();
+    for (std::int64_t q = q0 + 1; q < q1; ++q, pos.next())
+      KILN_DISPATCH(extreme_tile<T>, best, at, base + pos.offset, width, q, is_max);
+  };
+  // Merges chunk c's partial into the running tile result.
+  auto fold = [&](std::int64_t width, std::int64_t c, double* total, const double* acc, T* best, std::int64_t* at,
+                  const T* cbest, const std::int64_t* cat) {
+    for (std::int64_t k = 0; k < width; ++k) {
+      if (sums) total[k] = c == 0 ? acc[k] : total[k] + acc[k];
+      else if (c == 0) { best[k] = cbest[k]; at[k] = cat[k]; }
+      else KILN_DISPATCH(extreme_tile<T>, &best[k], &at[k], &cbest[k], 1, cat[k], is_max);
+    }
+  };
   auto unit = [&](std::int64_t u) {
     const std::int64_t ko = u / tiles, c0 = (u % tiles) * kTile, width = std::min(kTile, inner - c0);
     const T* base = x + outer.offset_of(ko) + c0;
     const std::int64_t o0 = ko * inner + c0;
-    Odometer pos(p.reduced);
-    if (is_sum_like(op)) {
-      double total[kTile] = {}, chunk[kTile] = {};
-      for (std::int64_t q = 0; q < p.length; ++q, pos.next()) {
-        if (q > 0 && q % kTileChunk == 0)
-          for (std::int64_t k = 0; k < width; ++k) { total[k] += chunk[k]; chunk[k] = 0; }
-        KILN_DISPATCH(sum_tile<T>, chunk, base + pos.offset, width, squares(op));
-      }
-      for (std::int64_t k = 0; k < width; ++k) out[o0 + k] = finish_sum(op, total[k] + chunk[k], p, x, o0 + k);
-      return;
-    }
+    double total[kTile];
     T best[kTile];
-    std::int64_t at[kTile] = {};
-    for (std::int64_t k = 0; k < width; ++k) best[k] = base[k];
-    pos.next();
-    for (std::int64_t q = 1; q < p.length; ++q, pos.next())
-      KILN_DISPATCH(extreme_tile<T>, best, at, base + pos.offset, width, q, is_max);
+    std::int64_t at[kTile];
+    if (split) {
+      const std::size_t slots = static_cast<std::size_t>(chunks * width);
+      std::vector<double> acc(sums ? slots : 0);
+      std::vector<T> cbest(sums ? 0 : slots);
+      std::vector<std::int64_t> cat(sums ? 0 : slots);
+      cpu::parallel_range(chunks, 1, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t c = b; c < e; ++c)
+          scan(base, width, c, sums ? &acc[c * width] : nullptr, sums ? nullptr : &cbest[c * width],
+               sums ? nullptr : &cat[c * width]);
+      });
+      for (std::int64_t c = 0; c < chunks; ++c)
+        fold(width, c, total, sums ? &acc[c * width] : nullptr, best, at, sums ? nullptr : &cbest[c * width],
+             sums ? nullptr : &cat[c * width]);
+    } else {
+      double acc[kTile];
+      T cbest[kTile];
+      std::int64_t cat[kTile];
+      for (std::int64_t c = 0; c < chunks; ++c) {
+        scan(base, width, c, acc, cbest, cat);
+        fold(width, c, total, acc, best, at, cbest, cat);
+      }
+    }
     for (std::int64_t k = 0; k < width; ++k) {
-      out[o0 + k] = best[k];
-      if (out_index) out_index[o0 + k] = static_cast<std::int32_t>(at[k]);
+      if (sums) {
+        out[o0 + k] = finish_sum(op, total[k], p, x, o0 + k);
+      } else {
+        out[o0 + k] = best[k];
+        if (out_index) out_index[o0 + k] = static_cast<std::int32_t>(at[k]);
+      }
     }
   };
-  cpu::parallel_range(units, std::max<std::int64_t>(1, kBlockElems / std::max<std::int64_t>(1, p.length * width0)),
-                      [&](std::int64_t b, std::int64_t e) {
-                        for (std::int64_t u = b; u < e; ++u) unit(u);
-                      });
+  if (split) {
+    for (std::int64_t u = 0; u < units; ++u) unit(u);
+  } else {
+    cpu::parallel_range(units, std::max<std::int64_t>(1, kBlockElems / std::max<std::int64_t>(1, p.length * width0)),
+                        [&](std::int64_t b, std::int64_t e) {
+                          for (std::int64_t u = b; u < e; ++u) unit(u);
+                        });
+  }
 }
 
 }  // namespace
