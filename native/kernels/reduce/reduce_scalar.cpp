@@ -1,0 +1,3 @@
+// The portable (SSE2 baseline) build of the reduction leaves.
+#define KILN_ISA_NS scalar
+#include "kernels/reduce/reduce_leaf_impl.h"
