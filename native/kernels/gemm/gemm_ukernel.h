@@ -1,0 +1,43 @@
+// The GEMM micro-kernel interface between the portable driver (gemm.cpp: loops, packing,
+// threading) and each ISA's leaf code.
+//
+// A micro-kernel computes one MR x NR tile of C from a packed A micro-panel (kc columns of MR
+// values: a[p * MR + i]) and a packed B micro-panel (kc rows of NR values: b[p * NR + j],
+// 64-byte aligned), and applies the epilogue while writing:
+//   C = alpha * (A * B) + beta * C,   with C not read when beta == 0.
+// Only full tiles reach it; the driver routes edge tiles through a small buffer.
+#pragma once
+
+#include <cstdint>
+
+namespace kiln::gemm_internal {
+
+template <class T>
+using MicroKernelFn = void (*)(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ldc,
+                               T alpha, T beta);
+
+// A micro-kernel with the cache blocking tuned for it.
+template <class T>
+struct MicroKernel {
+  MicroKernelFn<T> run;
+  int mr;  // rows of a tile (and of a packed A micro-panel)
+  int nr;  // columns of a tile (and of a packed B micro-panel)
+  int kc;  // depth of one packed block: a B micro-panel (kc x nr) stays in L1
+  int mc;  // most rows of A packed for one tile: an A block (mc x kc) stays in L2
+  int nc;  // most columns of B packed at once: the B block (kc x nc) stays in L3
+  const char* name;
+};
+
+}  // namespace kiln::gemm_internal
+
+namespace kiln::scalar {
+gemm_internal::MicroKernel<float> sgemm_micro_kernel();
+gemm_internal::MicroKernel<double> dgemm_micro_kernel();
+}  // namespace kiln::scalar
+
+#if defined(KILN_HAVE_AVX2)
+namespace kiln::avx2 {
+gemm_internal::MicroKernel<float> sgemm_micro_kernel();
+gemm_internal::MicroKernel<double> dgemm_micro_kernel();
+}  // namespace kiln::avx2
+#endif
