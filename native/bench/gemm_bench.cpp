@@ -1,5 +1,5 @@
 // W1 of BENCH.md: kiln's sgemm beside OpenBLAS's cblas_sgemm, 1 and 2 threads, measured
-// alternately in one run (median of repeats after warm-up). Also the micro-kernel alone on
+// alternately (in blocks) in one run, median of repeats after warm-up. Also the micro-kernel alone on
 // packed data. Prints JSON lines for bench/gemm.ts:
 //   {"kind":"info",...}  {"kind":"ukernel",...}  {"kind":"gemm",...}
 // Usage: gemm_bench [max_n]   (default 2048)
@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cpu/isa.h"
@@ -38,6 +39,16 @@ std::vector<float> random_vector(std::size_t n, unsigned seed) {
   std::vector<float> v(n);
   for (auto& x : v) x = dist(rng);
   return v;
+}
+
+template <class F>
+void time_block(F&& f, int reps, std::vector<double>& times) {
+  f();
+  for (int r = 0; r < reps; ++r) {
+    const double t0 = now();
+    f();
+    times.push_back(now() - t0);
+  }
 }
 
 struct Case {
@@ -72,8 +83,8 @@ void bench_case(const Case& cs, int threads) {
   const auto a = random_vector(cs.m * cs.k, 2), b = random_vector(cs.k * cs.n, 3);
   std::vector<float> c(cs.m * cs.n);
   const double flops = 2.0 * cs.m * cs.n * cs.k;
-  // About 0.25 s of kiln work per shape, at least 5 timed calls each.
-  const int reps = std::max(5, std::min(200, static_cast<int>(0.25 / (flops / (threads * 80e9)))));
+  // About 0.25 s of kiln work per shape, at least 2 timed calls per block.
+  const int reps = std::max(6, std::min(150, static_cast<int>(0.25 / (flops / (threads * 80e9)))));
   kiln::cpu::set_num_threads(threads);
   auto run_kiln = [&] {
     kiln::gemm(ta, tb, cs.m, cs.n, cs.k, 1.f, a.data(), lda, b.data(), ldb, 0.f, c.data(), ldc);
@@ -85,21 +96,18 @@ void bench_case(const Case& cs, int threads) {
                 cs.m, cs.n, cs.k, 1.f, a.data(), lda, b.data(), ldb, 0.f, c.data(), ldc);
   };
 #endif
+  // Alternate in blocks rather than call by call: each library's idle workers spin for a
+  // while after a call (OpenBLAS's for up to ~2^28 cycles), and would otherwise steal a core
+  // from the other library's next call. Each block starts with an untimed warm-up call.
   std::vector<double> tk, tb_;
-  for (int w = 0; w < 2; ++w) {
-    run_kiln();
+  constexpr int kRounds = 3;
+  const int per_round = (reps + kRounds - 1) / kRounds;
+  for (int round = 0; round < kRounds; ++round) {
+    time_block(run_kiln, per_round, tk);
+    std::this_thread::sleep_for(std::chrono::milliseconds(threads > 1 ? 5 : 0));
 #if defined(KILN_WITH_OPENBLAS)
-    run_blas();
-#endif
-  }
-  for (int r = 0; r < reps; ++r) {
-    double t0 = now();
-    run_kiln();
-    tk.push_back(now() - t0);
-#if defined(KILN_WITH_OPENBLAS)
-    t0 = now();
-    run_blas();
-    tb_.push_back(now() - t0);
+    time_block(run_blas, per_round, tb_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(threads > 1 ? 150 : 0));
 #endif
   }
   const double kiln_gf = flops / median(tk) / 1e9;

@@ -7,6 +7,9 @@
 //       jr: nr-wide B micro-panels            (in L1 while the ir loop runs)
 //        ir: mr-high A micro-panels           (the tile's A rows stay in L2)
 //
+// Each (jc, pc, ic) is a step; one parallel region computes step s while packing step s + 1
+// into the other half of double-buffered A and B, so threads synchronise once per step.
+//
 // Determinism: every element of C is the micro-kernel's sum over each kc block, added in
 // pc order; tiles only decide which thread computes it, and tile edges are multiples of
 // mr/nr, so the output is bit-identical for any thread count (and any tiling).
@@ -136,6 +139,144 @@ void edge_tile(const MicroKernel<T>& uk, int64_t kc, const T* ap, const T* bp, T
   }
 }
 
+// One step of the blocked loops: the (jc, pc, ic) block of C that one packed A chunk and one
+// packed B block produce.
+struct Step {
+  int64_t jc, ncur;  // columns of C
+  int64_t pc, kcur;  // slice of k
+  int64_t ic, mcur;  // rows of C (an A chunk)
+  int64_t b_index;   // which (jc, pc) block: its B is packed when ic == 0
+};
+
+template <class T>
+class Driver {
+ public:
+  Driver(const Call<T>& g, bool may_thread) : g_(g), uk_(micro_kernel<T>()) {
+    const int64_t mr = uk_.mr, nr = uk_.nr;
+    small_ = static_cast<double>(g.m) * g.n * g.k < kInlineVolume;
+    threaded_ = may_thread && !small_ && cpu::num_threads() > 1;
+    // Equal-sized blocks along k and n avoid a thin last block.
+    kc_ = ceil_div(g.k, ceil_div(g.k, uk_.kc));
+    nc_ = round_up(ceil_div(g.n, ceil_div(g.n, uk_.nc)), nr);
+    // Row tiles of at most mc rows, an even count when there are several.
+    int64_t row_tiles = ceil_div(g.m, uk_.mc);
+    if (row_tiles > 1 && row_tiles % 2) ++row_tiles;
+    tile_rows_ = round_up(ceil_div(g.m, row_tiles), mr);
+    row_tiles_ = ceil_div(g.m, tile_rows_);
+    chunk_rows_ = tile_rows_ * kRowTilesPerChunk;
+    n_jc_ = ceil_div(g.n, nc_);
+    n_pc_ = ceil_div(g.k, kc_);
+    n_ic_ = ceil_div(g.m, chunk_rows_);
+    // Two of each buffer: step s computes from one while step s + 1 is packed into the other.
+    Workspace& ws = workspace();
+    const std::size_t a_elems = kc_ * std::min(round_up(g.m, mr), chunk_rows_);
+    const std::size_t b_elems = kc_ * nc_;
+    T* a = static_cast<T*>(ws.a.get(sizeof(T) * 2 * a_elems));
+    T* b = static_cast<T*>(ws.b.get(sizeof(T) * 2 * b_elems));
+    a_pack_[0] = a, a_pack_[1] = a + a_elems;
+    b_pack_[0] = b, b_pack_[1] = b + b_elems;
+  }
+
+  // Each parallel region computes step s and packs step s + 1, so the threads meet once
+  // per step; blocks are claimed compute tiles first, packing after.
+  void run() {
+    const int64_t steps = n_jc_ * n_pc_ * n_ic_;
+    for (int64_t s = -1; s < steps; ++s) {
+      const Step* cur = nullptr;
+      Step cur_step, next_step;
+      if (s >= 0) cur = &(cur_step = step(s));
+      const Step* next = s + 1 < steps ? &(next_step = step(s + 1)) : nullptr;
+      const int64_t tiles = cur ? ceil_div(cur->mcur, tile_rows_) * col_tiles(*cur) : 0;
+      const int64_t b_blocks = next && next->ic == 0 ? ceil_div(ceil_div(next->ncur, uk_.nr), kPanelsPerPackBlock) : 0;
+      const int64_t a_blocks = next ? ceil_div(ceil_div(next->mcur, uk_.mr), kPanelsPerPackBlock) : 0;
+      for_blocks(threaded_, tiles + b_blocks + a_blocks, [&](int64_t blk) {
+        if (blk < tiles) {
+          compute_tile(*cur, s, blk);
+        } else if (blk < tiles + b_blocks) {
+          pack_b(*next, blk - tiles);
+        } else {
+          pack_a(*next, s + 1, blk - tiles - b_blocks);
+        }
+      });
+    }
+  }
+
+ private:
+  Step step(int64_t s) const {
+    const int64_t ic_i = s % n_ic_, b_index = s / n_ic_;
+    const int64_t pc_i = b_index % n_pc_, jc_i = b_index / n_pc_;
+    Step st;
+    st.jc = jc_i * nc_, st.ncur = std::min(nc_, g_.n - st.jc);
+    st.pc = pc_i * kc_, st.kcur = std::min(kc_, g_.k - st.pc);
+    st.ic = ic_i * chunk_rows_, st.mcur = std::min(chunk_rows_, g_.m - st.ic);
+    st.b_index = b_index;
+    return st;
+  }
+
+  // Column tiles: enough for kMinTiles in all when the problem is worth threading.
+  int64_t col_tiles(const Step& st) const {
+    const int64_t panels = ceil_div(st.ncur, uk_.nr);
+    return small_ ? 1 : std::min(panels, ceil_div(kMinTiles, row_tiles_));
+  }
+
+  void pack_b(const Step& st, int64_t blk) const {
+    const int64_t nr = uk_.nr, panels = ceil_div(st.ncur, nr);
+    T* out = b_pack_[st.b_index % 2];
+    const int64_t end = std::min(panels, (blk + 1) * kPanelsPerPackBlock);
+    for (int64_t q = blk * kPanelsPerPackBlock; q < end; ++q) {
+      gemm_internal::pack_b_panel(g_.trans_b, g_.b, g_.ldb, st.pc, st.kcur, st.jc + q * nr,
+                                  std::min(nr, st.ncur - q * nr), uk_.nr, out + q * nr * st.kcur);
+    }
+  }
+
+  void pack_a(const Step& st, int64_t s, int64_t blk) const {
+    const int64_t mr = uk_.mr, panels = ceil_div(st.mcur, mr);
+    T* out = a_pack_[s % 2];
+    const int64_t end = std::min(panels, (blk + 1) * kPanelsPerPackBlock);
+    for (int64_t q = blk * kPanelsPerPackBlock; q < end; ++q) {
+      gemm_internal::pack_a_panel(g_.trans_a, g_.a, g_.lda, st.ic + q * mr,
+                                  std::min(mr, st.mcur - q * mr), st.pc, st.kcur, uk_.mr,
+                                  out + q * mr * st.kcur);
+    }
+  }
+
+  // One tile of C: the jr loop over B micro-panels (each stays in L1 while the ir loop runs
+  // down the tile's A micro-panels, which stay in L2).
+  void compute_tile(const Step& st, int64_t s, int64_t t) const {
+    const int64_t mr = uk_.mr, nr = uk_.nr, kc = st.kcur;
+    const int64_t n_col = col_tiles(st);
+    const int64_t tile_cols = nr * ceil_div(ceil_div(st.ncur, nr), n_col);
+    const int64_t i_begin = (t / n_col) * tile_rows_;
+    const int64_t i_end = std::min(st.mcur, i_begin + tile_rows_);
+    const int64_t j_begin = (t % n_col) * tile_cols;
+    const int64_t j_end = std::min(st.ncur, j_begin + tile_cols);
+    const T beta = st.pc == 0 ? g_.beta : T(1);  // later k blocks accumulate onto C
+    const T* a_pack = a_pack_[s % 2];
+    const T* b_pack = b_pack_[st.b_index % 2];
+    for (int64_t jr = j_begin; jr < j_end; jr += nr) {
+      const T* bp = b_pack + jr * kc;  // panel jr / nr starts at (jr / nr) * nr * kc
+      const int64_t cols = std::min(nr, j_end - jr);
+      for (int64_t ir = i_begin; ir < i_end; ir += mr) {
+        const T* ap = a_pack + ir * kc;
+        const int64_t rows = std::min(mr, i_end - ir);
+        T* c = g_.c + (st.ic + ir) * g_.ldc + st.jc + jr;
+        if (rows == mr && cols == nr) {
+          uk_.run(kc, ap, bp, c, g_.ldc, g_.alpha, beta);
+        } else {
+          edge_tile(uk_, kc, ap, bp, c, g_.ldc, rows, cols, g_.alpha, beta);
+        }
+      }
+    }
+  }
+
+  const Call<T>& g_;
+  const MicroKernel<T> uk_;
+  bool small_, threaded_;
+  int64_t kc_, nc_, tile_rows_, row_tiles_, chunk_rows_, n_jc_, n_pc_, n_ic_;
+  T* a_pack_[2];
+  T* b_pack_[2];
+};
+
 template <class T>
 void gemm_driver(const Call<T>& g, bool may_thread) {
   if (g.m == 0 || g.n == 0) return;
@@ -143,82 +284,7 @@ void gemm_driver(const Call<T>& g, bool may_thread) {
     scale_c(g);
     return;
   }
-  const MicroKernel<T> uk = micro_kernel<T>();
-  const int64_t mr = uk.mr, nr = uk.nr;
-  const bool small = static_cast<double>(g.m) * g.n * g.k < kInlineVolume;
-  const bool threaded = may_thread && !small && cpu::num_threads() > 1;
-
-  // Equal-sized blocks along k and n avoid a thin last block.
-  const int64_t kc = ceil_div(g.k, ceil_div(g.k, uk.kc));
-  const int64_t nc = round_up(ceil_div(g.n, ceil_div(g.n, uk.nc)), nr);
-
-  // Row tiles of at most mc rows, an even count when there are several.
-  int64_t row_tiles = ceil_div(g.m, uk.mc);
-  if (row_tiles > 1 && row_tiles % 2) ++row_tiles;
-  const int64_t tile_rows = round_up(ceil_div(g.m, row_tiles), mr);
-  row_tiles = ceil_div(g.m, tile_rows);
-  const int64_t chunk_rows = tile_rows * kRowTilesPerChunk;
-
-  Workspace& ws = workspace();
-  T* b_pack = static_cast<T*>(ws.b.get(sizeof(T) * kc * nc));
-  T* a_pack = static_cast<T*>(ws.a.get(sizeof(T) * kc * std::min(round_up(g.m, mr), chunk_rows)));
-
-  for (int64_t jc = 0; jc < g.n; jc += nc) {
-    const int64_t ncur = std::min(nc, g.n - jc);
-    const int64_t b_panels = ceil_div(ncur, nr);
-    // Column tiles: enough for kMinTiles in all when the problem is worth threading.
-    int64_t col_tiles = small ? 1 : std::min(b_panels, ceil_div(kMinTiles, row_tiles));
-    const int64_t tile_cols = nr * ceil_div(b_panels, col_tiles);
-    col_tiles = ceil_div(b_panels * nr, tile_cols);
-
-    for (int64_t pc = 0; pc < g.k; pc += kc) {
-      const int64_t kcur = std::min(kc, g.k - pc);
-      const T beta = pc == 0 ? g.beta : T(1);  // later k blocks accumulate onto C
-
-      for_blocks(threaded, ceil_div(b_panels, kPanelsPerPackBlock), [&](int64_t blk) {
-        const int64_t end = std::min(b_panels, (blk + 1) * kPanelsPerPackBlock);
-        for (int64_t q = blk * kPanelsPerPackBlock; q < end; ++q) {
-          gemm_internal::pack_b_panel(g.trans_b, g.b, g.ldb, pc, kcur, jc + q * nr,
-                             std::min(nr, ncur - q * nr), static_cast<int>(nr),
-                             b_pack + q * nr * kcur);
-        }
-      });
-
-      for (int64_t ic = 0; ic < g.m; ic += chunk_rows) {
-        const int64_t mcur = std::min(chunk_rows, g.m - ic);
-        const int64_t a_panels = ceil_div(mcur, mr);
-        for_blocks(threaded, ceil_div(a_panels, kPanelsPerPackBlock), [&](int64_t blk) {
-          const int64_t end = std::min(a_panels, (blk + 1) * kPanelsPerPackBlock);
-          for (int64_t q = blk * kPanelsPerPackBlock; q < end; ++q) {
-            gemm_internal::pack_a_panel(g.trans_a, g.a, g.lda, ic + q * mr, std::min(mr, mcur - q * mr),
-                               pc, kcur, static_cast<int>(mr), a_pack + q * mr * kcur);
-          }
-        });
-
-        const int64_t chunk_row_tiles = ceil_div(mcur, tile_rows);
-        for_blocks(threaded, chunk_row_tiles * col_tiles, [&](int64_t t) {
-          const int64_t i_begin = (t / col_tiles) * tile_rows;
-          const int64_t i_end = std::min(mcur, i_begin + tile_rows);
-          const int64_t j_begin = (t % col_tiles) * tile_cols;
-          const int64_t j_end = std::min(ncur, j_begin + tile_cols);
-          for (int64_t jr = j_begin; jr < j_end; jr += nr) {
-            const T* bp = b_pack + jr * kcur;  // panel jr / nr starts at (jr / nr) * nr * kcur
-            const int64_t cols = std::min(nr, j_end - jr);
-            for (int64_t ir = i_begin; ir < i_end; ir += mr) {
-              const T* ap = a_pack + ir * kcur;
-              const int64_t rows = std::min(mr, i_end - ir);
-              T* c = g.c + (ic + ir) * g.ldc + jc + jr;
-              if (rows == mr && cols == nr) {
-                uk.run(kcur, ap, bp, c, g.ldc, g.alpha, beta);
-              } else {
-                edge_tile(uk, kcur, ap, bp, c, g.ldc, rows, cols, g.alpha, beta);
-              }
-            }
-          }
-        });
-      }
-    }
-  }
+  Driver<T>(g, may_thread).run();
 }
 
 template <class T>
