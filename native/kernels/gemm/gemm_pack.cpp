@@ -3,30 +3,45 @@
 namespace kiln::gemm_internal {
 namespace {
 
+// A full strip of compile-time width W (the micro-kernel's mr or nr): fixed trip counts let
+// the compiler unroll the gather and vectorize the copy.
+template <class T, int W>
+void pack_full_strip(const T* src, std::int64_t row_stride, std::int64_t col_stride,
+                     std::int64_t kc, T* out) {
+  if (col_stride == 1) {
+    // Transposing gather: W sequential read streams, one contiguous W-wide write per p.
+    const T* rows[W];
+    for (int r = 0; r < W; ++r) rows[r] = src + r * row_stride;
+    for (std::int64_t p = 0; p < kc; ++p) {
+      for (int r = 0; r < W; ++r) out[p * W + r] = rows[r][p];
+    }
+  } else {
+    // Each p is a contiguous run of W values: a straight copy.
+    for (std::int64_t p = 0; p < kc; ++p) {
+      for (int r = 0; r < W; ++r) out[p * W + r] = src[p * col_stride + r];
+    }
+  }
+}
+
 // Gathers a width-wide strip: out[p * width + r] = src[r * row_stride + p * col_stride] for
 // r < valid, zero for valid <= r < width. The two layouts of op(X) differ only in which of
-// the strides is 1, so one loop nest serves both; the inner loop runs along contiguous
-// memory in each case so the compiler can vectorize the copy.
+// the strides is 1, so one routine serves both.
 template <class T>
 void pack_strip(const T* src, std::int64_t row_stride, std::int64_t col_stride,
                 std::int64_t valid, std::int64_t kc, int width, T* out) {
-  if (col_stride == 1) {
-    // Each strip row is contiguous along p: read row by row, write with stride `width`.
-    for (std::int64_t r = 0; r < valid; ++r) {
-      const T* s = src + r * row_stride;
-      for (std::int64_t p = 0; p < kc; ++p) out[p * width + r] = s[p];
-    }
-  } else {
-    // Each p is a contiguous run of `valid` values: a straight copy per p.
-    for (std::int64_t p = 0; p < kc; ++p) {
-      const T* s = src + p * col_stride;
-      T* o = out + p * width;
-      for (std::int64_t r = 0; r < valid; ++r) o[r] = s[r];
+  if (valid == width) {
+    switch (width) {
+      case 4: return pack_full_strip<T, 4>(src, row_stride, col_stride, kc, out);
+      case 6: return pack_full_strip<T, 6>(src, row_stride, col_stride, kc, out);
+      case 8: return pack_full_strip<T, 8>(src, row_stride, col_stride, kc, out);
+      case 16: return pack_full_strip<T, 16>(src, row_stride, col_stride, kc, out);
+      default: break;
     }
   }
-  if (valid < width) {
-    for (std::int64_t p = 0; p < kc; ++p) {
-      for (int r = static_cast<int>(valid); r < width; ++r) out[p * width + r] = T(0);
+  // Edge strips (and unusual widths): the generic loop, zero-padding rows valid..width.
+  for (std::int64_t p = 0; p < kc; ++p) {
+    for (int r = 0; r < width; ++r) {
+      out[p * width + r] = r < valid ? src[r * row_stride + p * col_stride] : T(0);
     }
   }
 }
