@@ -36,7 +36,7 @@ constexpr double kInlineVolume = 64.0 * 64.0 * 64.0;
 // Threaded problems are cut into at least this many output tiles (an even count when the
 // rows alone are split), so two threads get balanced shares. A property of the problem,
 // never of the thread count.
-constexpr int64_t kMinTiles = 4;
+constexpr int64_t kMinTiles = 8;
 // Row tiles per packed A chunk: bounds the A buffer for very tall matrices.
 constexpr int64_t kRowTilesPerChunk = 32;
 // Micro-panels per packing block when packing runs on the pool.
