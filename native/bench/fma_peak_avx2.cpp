@@ -29,18 +29,18 @@ float fma_loop(long iters) {
   return out[0];
 }
 
-// Best of a few runs, so a neighbour's compile burst does not define "peak".
+// Best of many short runs, so a neighbour's compile burst does not define "peak".
 double peak_gflops(int threads) {
   double best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
+  for (int rep = 0; rep < 20; ++rep) {
     std::vector<float> sink(threads);
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { sink[t] = fma_loop(kIters / 4); });
+    for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { sink[t] = fma_loop(kIters / 20); });
     for (auto& th : pool) th.join();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (sink[0] == 12345.f) std::puts("");  // keep the result alive
-    best = std::max(best, threads * (kIters / 4.0) * kChains * 8 * 2 / s / 1e9);
+    best = std::max(best, threads * (kIters / 20.0) * kChains * 8 * 2 / s / 1e9);
   }
   return best;
 }

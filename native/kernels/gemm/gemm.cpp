@@ -225,7 +225,8 @@ class Driver {
     const int64_t end = std::min(panels, (blk + 1) * kPanelsPerPackBlock);
     for (int64_t q = blk * kPanelsPerPackBlock; q < end; ++q) {
       gemm_internal::pack_b_panel(g_.trans_b, g_.b, g_.ldb, st.pc, st.kcur, st.jc + q * nr,
-                                  std::min(nr, st.ncur - q * nr), uk_.nr, out + q * nr * st.kcur);
+                                  std::min(nr, st.ncur - q * nr), uk_.nr, uk_.gather_b,
+                                  out + q * nr * st.kcur);
     }
   }
 
@@ -235,7 +236,7 @@ class Driver {
     const int64_t end = std::min(panels, (blk + 1) * kPanelsPerPackBlock);
     for (int64_t q = blk * kPanelsPerPackBlock; q < end; ++q) {
       gemm_internal::pack_a_panel(g_.trans_a, g_.a, g_.lda, st.ic + q * mr,
-                                  std::min(mr, st.mcur - q * mr), st.pc, st.kcur, uk_.mr,
+                                  std::min(mr, st.mcur - q * mr), st.pc, st.kcur, uk_.mr, uk_.gather_a,
                                   out + q * mr * st.kcur);
     }
   }

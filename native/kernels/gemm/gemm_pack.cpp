@@ -28,7 +28,8 @@ void pack_full_strip(const T* src, std::int64_t row_stride, std::int64_t col_str
 // the strides is 1, so one routine serves both.
 template <class T>
 void pack_strip(const T* src, std::int64_t row_stride, std::int64_t col_stride,
-                std::int64_t valid, std::int64_t kc, int width, T* out) {
+                std::int64_t valid, std::int64_t kc, int width, GatherFn<T> gather, T* out) {
+  if (valid == width && col_stride == 1 && gather) return gather(src, row_stride, kc, out);
   if (valid == width) {
     switch (width) {
       case 4: return pack_full_strip<T, 4>(src, row_stride, col_stride, kc, out);
@@ -50,31 +51,31 @@ void pack_strip(const T* src, std::int64_t row_stride, std::int64_t col_stride,
 
 template <class T>
 void pack_a_panel(bool trans, const T* a, std::int64_t lda, std::int64_t i0, std::int64_t rows,
-                  std::int64_t p0, std::int64_t kc, int mr, T* out) {
+                  std::int64_t p0, std::int64_t kc, int mr, GatherFn<T> gather, T* out) {
   if (trans) {
-    pack_strip(a + p0 * lda + i0, std::int64_t{1}, lda, rows, kc, mr, out);
+    pack_strip(a + p0 * lda + i0, std::int64_t{1}, lda, rows, kc, mr, gather, out);
   } else {
-    pack_strip(a + i0 * lda + p0, lda, std::int64_t{1}, rows, kc, mr, out);
+    pack_strip(a + i0 * lda + p0, lda, std::int64_t{1}, rows, kc, mr, gather, out);
   }
 }
 
 template <class T>
 void pack_b_panel(bool trans, const T* b, std::int64_t ldb, std::int64_t p0, std::int64_t kc,
-                  std::int64_t j0, std::int64_t cols, int nr, T* out) {
+                  std::int64_t j0, std::int64_t cols, int nr, GatherFn<T> gather, T* out) {
   if (trans) {
-    pack_strip(b + j0 * ldb + p0, ldb, std::int64_t{1}, cols, kc, nr, out);
+    pack_strip(b + j0 * ldb + p0, ldb, std::int64_t{1}, cols, kc, nr, gather, out);
   } else {
-    pack_strip(b + p0 * ldb + j0, std::int64_t{1}, ldb, cols, kc, nr, out);
+    pack_strip(b + p0 * ldb + j0, std::int64_t{1}, ldb, cols, kc, nr, gather, out);
   }
 }
 
 template void pack_a_panel<float>(bool, const float*, std::int64_t, std::int64_t, std::int64_t,
-                                  std::int64_t, std::int64_t, int, float*);
+                                  std::int64_t, std::int64_t, int, GatherFn<float>, float*);
 template void pack_a_panel<double>(bool, const double*, std::int64_t, std::int64_t, std::int64_t,
-                                   std::int64_t, std::int64_t, int, double*);
+                                   std::int64_t, std::int64_t, int, GatherFn<double>, double*);
 template void pack_b_panel<float>(bool, const float*, std::int64_t, std::int64_t, std::int64_t,
-                                  std::int64_t, std::int64_t, int, float*);
+                                  std::int64_t, std::int64_t, int, GatherFn<float>, float*);
 template void pack_b_panel<double>(bool, const double*, std::int64_t, std::int64_t, std::int64_t,
-                                   std::int64_t, std::int64_t, int, double*);
+                                   std::int64_t, std::int64_t, int, GatherFn<double>, double*);
 
 }  // namespace kiln::gemm_internal

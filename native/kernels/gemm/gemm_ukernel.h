@@ -6,6 +6,7 @@
 // 64-byte aligned), and applies the epilogue while writing:
 //   C = alpha * (A * B) + beta * C,   with C not read when beta == 0.
 // Only full tiles reach it; the driver routes edge tiles through a small buffer.
+// Packing is portable (gemm_pack.cpp) except the transposing gather, which an ISA may supply.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,12 @@ template <class T>
 using MicroKernelFn = void (*)(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ldc,
                                T alpha, T beta);
 
-// A micro-kernel with the cache blocking tuned for it.
+// Optional ISA packing of one full strip in the transposing direction: out[p * W + r] =
+// src[r * row_stride + p] for r < W (W = mr for A, nr for B), p < kc. Null: portable code.
+template <class T>
+using GatherFn = void (*)(const T* src, std::int64_t row_stride, std::int64_t kc, T* out);
+
+// A micro-kernel with the cache blocking tuned for it, and its packing helpers.
 template <class T>
 struct MicroKernel {
   MicroKernelFn<T> run;
@@ -26,6 +32,8 @@ struct MicroKernel {
   int mc;  // most rows of A packed for one tile: an A block (mc x kc) stays in L2
   int nc;  // most columns of B packed at once: the B block (kc x nc) stays in L3
   const char* name;
+  GatherFn<T> gather_a;  // A not transposed
+  GatherFn<T> gather_b;  // B transposed
 };
 
 }  // namespace kiln::gemm_internal

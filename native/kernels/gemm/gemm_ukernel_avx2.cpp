@@ -102,17 +102,69 @@ void dgemm_6x8_avx2(std::int64_t kc, const double* a, const double* b, double* c
   gemm_6x2v<double>(kc, a, b, c, ldc, alpha, beta);
 }
 
+// Transposes 8 rows of 8 floats: on return r[j] holds column j (r0[j], ..., r7[j]).
+inline __attribute__((always_inline)) void transpose_8x8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int h = 0; h < 2; ++h) {  // rows 0-3 and rows 4-7
+    __m256* tt = t + 4 * h;
+    u[4 * h + 0] = _mm256_shuffle_ps(tt[0], tt[2], 0x44);
+    u[4 * h + 1] = _mm256_shuffle_ps(tt[0], tt[2], 0xEE);
+    u[4 * h + 2] = _mm256_shuffle_ps(tt[1], tt[3], 0x44);
+    u[4 * h + 3] = _mm256_shuffle_ps(tt[1], tt[3], 0xEE);
+  }
+  for (int j = 0; j < 4; ++j) {
+    r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+    r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+  }
+}
+
+// Packs a full W-row strip (W = 6 for A, 16 for B) from rows contiguous along p: eight
+// values of p per row are loaded, transposed in registers (rows past W are zero), and
+// stored as eight W-wide groups, instead of one scalar load and store per element.
+template <int W>
+void sgemm_gather_avx2(const float* src, std::int64_t row_stride, std::int64_t kc, float* out) {
+  constexpr int kBlocks = (W + 7) / 8;
+  std::int64_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    __m256 r[kBlocks][8];
+    for (int b = 0; b < kBlocks; ++b) {
+      for (int i = 0; i < 8; ++i) {
+        const int row = 8 * b + i;
+        r[b][i] = row < W ? _mm256_loadu_ps(src + row * row_stride + p) : _mm256_setzero_ps();
+      }
+      transpose_8x8(r[b]);
+    }
+    for (int j = 0; j < 8; ++j) {
+      float* o = out + (p + j) * W;
+      if (W % 8 == 0) {
+        for (int b = 0; b < kBlocks; ++b) _mm256_storeu_ps(o + 8 * b, r[b][j]);
+      } else {  // W == 6: four values, then two
+        _mm_storeu_ps(o, _mm256_castps256_ps128(r[0][j]));
+        _mm_storel_pi(reinterpret_cast<__m64*>(o + 4), _mm256_extractf128_ps(r[0][j], 1));
+      }
+    }
+  }
+  for (; p < kc; ++p) {
+    for (int i = 0; i < W; ++i) out[p * W + i] = src[i * row_stride + p];
+  }
+}
+
 }  // namespace
 
 // Blocking for Zen 3 (L1d 32 KiB, L2 512 KiB): a B micro-panel kc x nr = 256 x 16 fp32 is
 // 16 KiB (half of L1); an A block mc x kc = 144 x 256 fp32 is 144 KiB (L2, leaving room for
 // B lines passing through); the B block kc x nc = 256 x 4096 fp32 is 4 MiB (L3).
 gemm_internal::MicroKernel<float> sgemm_micro_kernel() {
-  return {sgemm_6x16_avx2, kRows, 16, 256, 144, 4096, "sgemm_6x16_avx2"};
+  return {sgemm_6x16_avx2, kRows, 16, 256, 144, 4096, "sgemm_6x16_avx2",
+          sgemm_gather_avx2<kRows>, sgemm_gather_avx2<16>};
 }
 
 gemm_internal::MicroKernel<double> dgemm_micro_kernel() {
-  return {dgemm_6x8_avx2, kRows, 8, 256, 72, 2048, "dgemm_6x8_avx2"};
+  return {dgemm_6x8_avx2, kRows, 8, 256, 72, 2048, "dgemm_6x8_avx2", nullptr, nullptr};
 }
 
 }  // namespace kiln::avx2
