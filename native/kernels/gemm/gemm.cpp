@@ -37,6 +37,9 @@ constexpr double kInlineVolume = 64.0 * 64.0 * 64.0;
 // rows alone are split), so two threads get balanced shares. A property of the problem,
 // never of the thread count.
 constexpr int64_t kMinTiles = 8;
+// Narrow enough tiles that the last tiles of a step (while the other thread waits at the
+// step's end) are short; each still reuses its L2-resident A rows across 32+ B micro-panels.
+constexpr int64_t kMaxTileCols = 512;
 // Row tiles per packed A chunk: bounds the A buffer for very tall matrices.
 constexpr int64_t kRowTilesPerChunk = 32;
 // Micro-panels per packing block when packing runs on the pool.
@@ -213,10 +216,12 @@ class Driver {
     return st;
   }
 
-  // Column tiles: enough for kMinTiles in all when the problem is worth threading.
+  // Column tiles: enough for kMinTiles in all, and none wider than kMaxTileCols, when the
+  // problem is worth threading.
   int64_t col_tiles(const Step& st) const {
     const int64_t panels = ceil_div(st.ncur, uk_.nr);
-    return small_ ? 1 : std::min(panels, ceil_div(kMinTiles, row_tiles_));
+    const int64_t wanted = std::max(ceil_div(kMinTiles, row_tiles_), ceil_div(st.ncur, kMaxTileCols));
+    return small_ ? 1 : std::min(panels, wanted);
   }
 
   void pack_b(const Step& st, int64_t blk) const {
