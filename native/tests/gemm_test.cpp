@@ -94,7 +94,9 @@ void check_gemm(bool ta, bool tb, const Shape& s, double alpha, double beta, int
 
 const Shape kShapes[] = {{1, 1, 1},    {7, 17, 5},    {17, 7, 129},  {6, 16, 256},
                          {5, 15, 257}, {13, 33, 300}, {129, 65, 31}, {145, 130, 513},
-                         {1, 129, 7},  {129, 1, 17},  {72, 48, 64},  {200, 97, 90}};
+                         {1, 129, 7},  {129, 1, 17},  {72, 48, 64},  {200, 97, 90},
+                         // several column blocks (n > nc) and several packed A chunks
+                         {7, 2100, 9}, {2400, 5, 3}};
 
 template <class T>
 void check_all_shapes() {
@@ -174,8 +176,7 @@ TEST(gemm_batched_with_broadcast_matches_reference) {
 
 // Big enough to be cut into several tiles, k blocks and packing blocks.
 template <class T>
-void check_thread_determinism(bool ta, bool tb) {
-  const int64_t m = 301, n = 277, k = 530;
+void check_thread_determinism(bool ta, bool tb, int64_t m = 301, int64_t n = 277, int64_t k = 530) {
   const auto a = random_vector<T>(m * k, 9), b = random_vector<T>(k * n, 10);
   const auto c0 = random_vector<T>(m * n, 11);
   auto c1 = c0, c2 = c0;
@@ -192,6 +193,7 @@ TEST(gemm_bit_identical_at_1_and_2_threads) {
   check_thread_determinism<float>(false, false);
   check_thread_determinism<float>(true, true);
   check_thread_determinism<double>(false, true);
+  check_thread_determinism<float>(false, false, 2400, 40, 300);  // several A chunks and k steps
 }
 
 TEST(gemm_batched_bit_identical_at_1_and_2_threads) {

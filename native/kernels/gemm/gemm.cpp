@@ -41,7 +41,7 @@ constexpr int64_t kMinTiles = 8;
 // step's end) are short; each still reuses its L2-resident A rows across 32+ B micro-panels.
 constexpr int64_t kMaxTileCols = 512;
 // Row tiles per packed A chunk: bounds the A buffer for very tall matrices.
-constexpr int64_t kRowTilesPerChunk = 32;
+constexpr int64_t kRowTilesPerChunk = 16;
 // Micro-panels per packing block when packing runs on the pool.
 constexpr int64_t kPanelsPerPackBlock = 4;
 constexpr int kMaxTile = 128;  // mr * nr of every micro-kernel fits the edge buffer

@@ -157,14 +157,15 @@ void sgemm_gather_avx2(const float* src, std::int64_t row_stride, std::int64_t k
 
 // Blocking for Zen 3 (L1d 32 KiB, L2 512 KiB): a B micro-panel kc x nr = 256 x 16 fp32 is
 // 16 KiB (half of L1); an A block mc x kc = 144 x 256 fp32 is 144 KiB (L2, leaving room for
-// B lines passing through); the B block kc x nc = 256 x 4096 fp32 is 4 MiB (L3).
+// B lines passing through); the B block kc x nc = 256 x 2048 fp32 is 2 MiB (L3, twice
+// over with double buffering).
 gemm_internal::MicroKernel<float> sgemm_micro_kernel() {
-  return {sgemm_6x16_avx2, kRows, 16, 256, 144, 4096, "sgemm_6x16_avx2",
+  return {sgemm_6x16_avx2, kRows, 16, 256, 144, 2048, "sgemm_6x16_avx2",
           sgemm_gather_avx2<kRows>, sgemm_gather_avx2<16>};
 }
 
 gemm_internal::MicroKernel<double> dgemm_micro_kernel() {
-  return {dgemm_6x8_avx2, kRows, 8, 256, 72, 2048, "dgemm_6x8_avx2", nullptr, nullptr};
+  return {dgemm_6x8_avx2, kRows, 8, 256, 72, 1024, "dgemm_6x8_avx2", nullptr, nullptr};
 }
 
 }  // namespace kiln::avx2
