@@ -84,7 +84,7 @@ void bench_case(const Case& cs, int threads) {
   std::vector<float> c(cs.m * cs.n);
   const double flops = 2.0 * cs.m * cs.n * cs.k;
   // About 0.25 s of kiln work per shape, at least 2 timed calls per block.
-  const int reps = std::max(6, std::min(150, static_cast<int>(0.25 / (flops / (threads * 80e9)))));
+  const int reps = std::max(10, std::min(150, static_cast<int>(0.25 / (flops / (threads * 80e9)))));
   kiln::cpu::set_num_threads(threads);
   auto run_kiln = [&] {
     kiln::gemm(ta, tb, cs.m, cs.n, cs.k, 1.f, a.data(), lda, b.data(), ldb, 0.f, c.data(), ldc);
@@ -100,7 +100,7 @@ void bench_case(const Case& cs, int threads) {
   // while after a call (OpenBLAS's for up to ~2^28 cycles), and would otherwise steal a core
   // from the other library's next call. Each block starts with an untimed warm-up call.
   std::vector<double> tk, tb_;
-  constexpr int kRounds = 3;
+  constexpr int kRounds = 5;
   const int per_round = (reps + kRounds - 1) / kRounds;
   for (int round = 0; round < kRounds; ++round) {
     time_block(run_kiln, per_round, tk);
