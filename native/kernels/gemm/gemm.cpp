@@ -268,6 +268,8 @@ class Driver {
         T* c = g_.c + (st.ic + ir) * g_.ldc + st.jc + jr;
         if (rows == mr && cols == nr) {
           uk_.run(kc, ap, bp, c, g_.ldc, g_.alpha, beta);
+        } else if (cols == nr && uk_.run_rows) {
+          uk_.run_rows(static_cast<int>(rows), kc, ap, bp, c, g_.ldc, g_.alpha, beta);
         } else {
           edge_tile(uk_, kc, ap, bp, c, g_.ldc, rows, cols, g_.alpha, beta);
         }

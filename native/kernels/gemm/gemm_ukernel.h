@@ -5,7 +5,8 @@
 // values: a[p * MR + i]) and a packed B micro-panel (kc rows of NR values: b[p * NR + j],
 // 64-byte aligned), and applies the epilogue while writing:
 //   C = alpha * (A * B) + beta * C,   with C not read when beta == 0.
-// Only full tiles reach it; the driver routes edge tiles through a small buffer.
+// Only full tiles reach it; the driver routes edge tiles through `run_rows` (bottom edge,
+// full width) or a small buffer (right edge).
 // Packing is portable (gemm_pack.cpp) except the transposing gather, which an ISA may supply.
 #pragma once
 
@@ -22,6 +23,12 @@ using MicroKernelFn = void (*)(std::int64_t kc, const T* a, const T* b, T* c, st
 template <class T>
 using GatherFn = void (*)(const T* src, std::int64_t row_stride, std::int64_t kc, T* out);
 
+// Optional: the first `rows` (< mr) rows of a tile, same contract as MicroKernelFn
+// otherwise. Null: the driver runs the full tile into a buffer.
+template <class T>
+using PartialRowsFn = void (*)(int rows, std::int64_t kc, const T* a, const T* b, T* c,
+                               std::int64_t ldc, T alpha, T beta);
+
 // A micro-kernel with the cache blocking tuned for it, and its packing helpers.
 template <class T>
 struct MicroKernel {
@@ -34,6 +41,7 @@ struct MicroKernel {
   const char* name;
   GatherFn<T> gather_a;  // A not transposed
   GatherFn<T> gather_b;  // B transposed
+  PartialRowsFn<T> run_rows;
 };
 
 }  // namespace kiln::gemm_internal

@@ -39,22 +39,25 @@ template <> struct Vec<double> {
 
 constexpr int kRows = 6;
 
-template <class T>
-void gemm_6x2v(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ldc, T alpha, T beta) {
+// The first `Rows` rows of a 6-row tile (the A micro-panel keeps its 6-row stride): Rows == 6
+// is the full micro-kernel; fewer rows serve the bottom edge without wasted FMAs.
+template <class T, int Rows>
+void gemm_rows_2v(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ldc, T alpha,
+                  T beta) {
   using W = Vec<T>;
   using V = typename W::V;
   constexpr int L = W::kLanes;
   constexpr int NR = 2 * L;
 
   // The C tile is written at the end; start pulling its lines in now.
-  for (int i = 0; i < kRows; ++i) {
+  for (int i = 0; i < Rows; ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
   }
 
-  V acc[kRows][2];
+  V acc[Rows][2];
 #pragma GCC unroll 6
-  for (int i = 0; i < kRows; ++i) acc[i][0] = acc[i][1] = W::zero();
+  for (int i = 0; i < Rows; ++i) acc[i][0] = acc[i][1] = W::zero();
 
   // The packed B micro-panel stays in L1 across the tiles of a column; the A micro-panel
   // streams from L2, so it is the one prefetched ahead.
@@ -64,7 +67,7 @@ void gemm_6x2v(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ldc, 
     const V b0 = W::load(b);
     const V b1 = W::load(b + L);
 #pragma GCC unroll 6
-    for (int i = 0; i < kRows; ++i) {
+    for (int i = 0; i < Rows; ++i) {
       const V ai = W::broadcast(a + i);
       acc[i][0] = W::fmadd(ai, b0, acc[i][0]);
       acc[i][1] = W::fmadd(ai, b1, acc[i][1]);
@@ -77,14 +80,14 @@ void gemm_6x2v(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ldc, 
   const V valpha = W::set1(alpha);
   if (beta == T(0)) {
 #pragma GCC unroll 6
-    for (int i = 0; i < kRows; ++i) {
+    for (int i = 0; i < Rows; ++i) {
       W::storeu(c + i * ldc, W::mul(valpha, acc[i][0]));
       W::storeu(c + i * ldc + L, W::mul(valpha, acc[i][1]));
     }
   } else {
     const V vbeta = W::set1(beta);
 #pragma GCC unroll 6
-    for (int i = 0; i < kRows; ++i) {
+    for (int i = 0; i < Rows; ++i) {
       T* row = c + i * ldc;
       W::storeu(row, W::fmadd(vbeta, W::loadu(row), W::mul(valpha, acc[i][0])));
       W::storeu(row + L, W::fmadd(vbeta, W::loadu(row + L), W::mul(valpha, acc[i][1])));
@@ -94,12 +97,25 @@ void gemm_6x2v(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ldc, 
 
 void sgemm_6x16_avx2(std::int64_t kc, const float* a, const float* b, float* c, std::int64_t ldc,
                      float alpha, float beta) {
-  gemm_6x2v<float>(kc, a, b, c, ldc, alpha, beta);
+  gemm_rows_2v<float, kRows>(kc, a, b, c, ldc, alpha, beta);
 }
 
 void dgemm_6x8_avx2(std::int64_t kc, const double* a, const double* b, double* c,
                     std::int64_t ldc, double alpha, double beta) {
-  gemm_6x2v<double>(kc, a, b, c, ldc, alpha, beta);
+  gemm_rows_2v<double, kRows>(kc, a, b, c, ldc, alpha, beta);
+}
+
+template <class T>
+void gemm_partial_rows_avx2(int rows, std::int64_t kc, const T* a, const T* b, T* c,
+                            std::int64_t ldc, T alpha, T beta) {
+  switch (rows) {
+    case 1: return gemm_rows_2v<T, 1>(kc, a, b, c, ldc, alpha, beta);
+    case 2: return gemm_rows_2v<T, 2>(kc, a, b, c, ldc, alpha, beta);
+    case 3: return gemm_rows_2v<T, 3>(kc, a, b, c, ldc, alpha, beta);
+    case 4: return gemm_rows_2v<T, 4>(kc, a, b, c, ldc, alpha, beta);
+    case 5: return gemm_rows_2v<T, 5>(kc, a, b, c, ldc, alpha, beta);
+    default: return gemm_rows_2v<T, kRows>(kc, a, b, c, ldc, alpha, beta);
+  }
 }
 
 // Transposes 8 rows of 8 floats: on return r[j] holds column j (r0[j], ..., r7[j]).
@@ -161,11 +177,12 @@ void sgemm_gather_avx2(const float* src, std::int64_t row_stride, std::int64_t k
 // over with double buffering).
 gemm_internal::MicroKernel<float> sgemm_micro_kernel() {
   return {sgemm_6x16_avx2, kRows, 16, 256, 144, 2048, "sgemm_6x16_avx2",
-          sgemm_gather_avx2<kRows>, sgemm_gather_avx2<16>};
+          sgemm_gather_avx2<kRows>, sgemm_gather_avx2<16>, gemm_partial_rows_avx2<float>};
 }
 
 gemm_internal::MicroKernel<double> dgemm_micro_kernel() {
-  return {dgemm_6x8_avx2, kRows, 8, 256, 72, 1024, "dgemm_6x8_avx2", nullptr, nullptr};
+  return {dgemm_6x8_avx2, kRows, 8, 256, 72, 1024, "dgemm_6x8_avx2", nullptr, nullptr,
+          gemm_partial_rows_avx2<double>};
 }
 
 }  // namespace kiln::avx2

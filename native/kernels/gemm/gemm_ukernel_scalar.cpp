@@ -27,11 +27,11 @@ void gemm_generic(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ld
 }  // namespace
 
 gemm_internal::MicroKernel<float> sgemm_micro_kernel() {
-  return {gemm_generic<float, 4, 8>, 4, 8, 256, 128, 1024, "sgemm_4x8_scalar", nullptr, nullptr};
+  return {gemm_generic<float, 4, 8>, 4, 8, 256, 128, 1024, "sgemm_4x8_scalar", nullptr, nullptr, nullptr};
 }
 
 gemm_internal::MicroKernel<double> dgemm_micro_kernel() {
-  return {gemm_generic<double, 4, 8>, 4, 8, 256, 64, 1024, "dgemm_4x8_scalar", nullptr, nullptr};
+  return {gemm_generic<double, 4, 8>, 4, 8, 256, 64, 1024, "dgemm_4x8_scalar", nullptr, nullptr, nullptr};
 }
 
 }  // namespace kiln::scalar
