@@ -1,6 +1,7 @@
 #include "addon/args.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace kiln::addon {
@@ -167,6 +168,12 @@ Span<void> Args::typed(std::size_t i, const char* name, DType want, std::int64_t
   void* data = length == 0 ? nullptr
                            : static_cast<char*>(buffer.Data()) + ta.ByteOffset();
   return Span<void>{data, length};
+}
+
+std::string format_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
 }
 
 std::int64_t checked_mul(const Args& args, std::int64_t a, std::int64_t b, const char* what) {

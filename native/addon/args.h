@@ -73,6 +73,9 @@ Span<T> Args::array(std::size_t i, const char* name, std::int64_t min_length) co
   return Span<T>{static_cast<T*>(s.data), s.length};
 }
 
+// A double printed exactly enough to round-trip ("%.17g"), for error messages.
+std::string format_number(double x);
+
 // Overflow-checked size arithmetic: throws a RangeError naming the kernel and what overflowed.
 std::int64_t checked_mul(const Args& args, std::int64_t a, std::int64_t b, const char* what);
 std::int64_t checked_add(const Args& args, std::int64_t a, std::int64_t b, const char* what);

@@ -1,7 +1,6 @@
 // sgdStep / adamStep: fused optimizer steps over Float32Array or Float64Array parameters.
 // Positional arguments (no options objects) keep the per-call cost low; the JS optimizer
 // classes resolve their options once and call these per parameter per step.
-#include <cstdio>
 #include <string>
 
 #include "addon/args.h"
@@ -11,22 +10,16 @@
 namespace kiln::addon {
 namespace {
 
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
 double non_negative(const Args& args, std::size_t i, const char* name) {
   const double x = args.finite_number(i, name);
-  if (x < 0) args.range_error(std::string("argument '") + name + "' must be >= 0, got " + fmt(x));
+  if (x < 0) args.range_error(std::string("argument '") + name + "' must be >= 0, got " + format_number(x));
   return x;
 }
 
 // A decay rate in [0, 1).
 double beta(const Args& args, std::size_t i, const char* name) {
   const double x = args.finite_number(i, name);
-  if (x < 0 || x >= 1) args.range_error(std::string("argument '") + name + "' must be in [0, 1), got " + fmt(x));
+  if (x < 0 || x >= 1) args.range_error(std::string("argument '") + name + "' must be in [0, 1), got " + format_number(x));
   return x;
 }
 
@@ -68,7 +61,7 @@ void sgd(const Napi::CallbackInfo& info, const Args& args) {
   o.first_step = args.boolean(9, "firstStep");
   if (o.nesterov && (o.momentum <= 0 || o.dampening != 0)) {
     args.range_error("nesterov momentum requires momentum > 0 and dampening = 0, got momentum " +
-                     fmt(o.momentum) + " and dampening " + fmt(o.dampening));
+                     format_number(o.momentum) + " and dampening " + format_number(o.dampening));
   }
   if (o.momentum != 0 && is_absent(info, 2)) args.type_error("argument 'momentumBuf' is required when momentum != 0");
   T* buf = is_absent(info, 2) ? nullptr : state_array<T>(args, 2, "momentumBuf", n);

@@ -2,7 +2,6 @@
 // consumed, so the JS generator adds that to its offset and its next fill continues the
 // stream. Seed and offset are non-negative safe integers (< 2^53).
 #include <cmath>
-#include <cstdio>
 #include <string>
 
 #include "addon/args.h"
@@ -11,12 +10,6 @@
 
 namespace kiln::addon {
 namespace {
-
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
 
 struct Common {
   std::uint64_t seed, offset;
@@ -44,7 +37,7 @@ Napi::Value uniform(const Napi::CallbackInfo& info) {
   const Common c = common(args);
   const double low = args.finite_number(3, "low"), high = args.finite_number(4, "high");
   if (!(low < high) || !std::isfinite(high - low)) {
-    args.range_error("needs low < high with a finite width, got low " + fmt(low) + " and high " + fmt(high));
+    args.range_error("needs low < high with a finite width, got low " + format_number(low) + " and high " + format_number(high));
   }
   return Napi::Number::New(info.Env(), static_cast<double>(on_float_out(args, [&](auto out) {
     return random::uniform_fill(out.data, out.length, c.seed, c.offset, low, high);
@@ -55,7 +48,7 @@ Napi::Value normal(const Napi::CallbackInfo& info) {
   Args args(info, "randomNormal", 5);
   const Common c = common(args);
   const double mean = args.finite_number(3, "mean"), std = args.finite_number(4, "std");
-  if (std < 0) args.range_error("argument 'std' must be >= 0, got " + fmt(std));
+  if (std < 0) args.range_error("argument 'std' must be >= 0, got " + format_number(std));
   return Napi::Number::New(info.Env(), static_cast<double>(on_float_out(args, [&](auto out) {
     return random::normal_fill(out.data, out.length, c.seed, c.offset, mean, std);
   })));
@@ -65,7 +58,7 @@ Napi::Value bernoulli(const Napi::CallbackInfo& info) {
   Args args(info, "randomBernoulli", 4);
   const Common c = common(args);
   const double p = args.finite_number(3, "p");
-  if (p < 0 || p > 1) args.range_error("argument 'p' must be in [0, 1], got " + fmt(p));
+  if (p < 0 || p > 1) args.range_error("argument 'p' must be in [0, 1], got " + format_number(p));
   return Napi::Number::New(info.Env(), static_cast<double>(on_float_out(args, [&](auto out) {
     return random::bernoulli_fill(out.data, out.length, c.seed, c.offset, p);
   })));
