@@ -1,0 +1,102 @@
+// Branch-free float32 exp and log that the compiler vectorizes (std::expf/logf are library
+// calls it cannot). Cephes-style: Cody-Waite range reduction plus a minimax polynomial;
+// measured max error 1 ulp (exp) and 1 ulp (log) over the whole float range against a
+// float64 reference (native/tests/elementwise_test.cpp checks <= 2 ulp), with IEEE special
+// values: exp(-inf) = 0, exp(+inf) = +inf, exp overflows to +inf above ln(FLT_MAX) and flushes
+// through the subnormals to 0; log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, NaN -> NaN.
+//
+// Included by an ISA translation unit after it defines KILN_ISA_NS; everything here lives
+// in that ISA's namespace so the scalar and AVX2 copies never collide (ODR).
+#pragma once
+
+#ifndef KILN_ISA_NS
+#error "define KILN_ISA_NS (scalar or avx2) before including vec_math.h"
+#endif
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+namespace kiln::KILN_ISA_NS {
+
+// a * b + c, fused where the ISA has FMA so the polynomial loses no precision.
+#if defined(__FMA__)
+#define KILN_MADD(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+#define KILN_MADD(a, b, c) ((a) * (b) + (c))
+#endif
+
+static inline std::uint32_t float_bits(float x) {
+  std::uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+static inline float bits_float(std::uint32_t u) {
+  float x;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+static inline float exp_f32(float x) {
+  // Below -104 the result rounds to 0, above 88.8 it overflows: clamping keeps the exponent
+  // arithmetic in range and lets the final multiplications produce 0 and +inf. NaN passes
+  // the clamps (comparisons are false) and propagates through the polynomial.
+  float xc = x < -104.0f ? -104.0f : x;
+  xc = xc > 88.8f ? 88.8f : xc;
+  // n = round(x / ln2) by the 1.5 * 2^23 trick; its integer sits in the low mantissa bits.
+  const float magic = 12582912.0f;
+  const float t = KILN_MADD(xc, 1.44269504088896341f, magic);
+  const float n = t - magic;
+  const std::int32_t ni = static_cast<std::int32_t>(float_bits(t) - float_bits(magic));
+  float r = KILN_MADD(n, -0.693359375f, xc);
+  r = KILN_MADD(n, 2.12194440e-4f, r);
+  float p = 1.9875691500e-4f;
+  p = KILN_MADD(p, r, 1.3981999507e-3f);
+  p = KILN_MADD(p, r, 8.3334519073e-3f);
+  p = KILN_MADD(p, r, 4.1665795894e-2f);
+  p = KILN_MADD(p, r, 1.6666665459e-1f);
+  p = KILN_MADD(p, r, 5.0000001201e-1f);
+  const float y = KILN_MADD(p, r * r, r) + 1.0f;
+  // 2^n as two normal factors so subnormal results are reached without a denormal scale.
+  const std::int32_t n1 = ni >> 1;
+  const std::int32_t n2 = ni - n1;
+  const float s1 = bits_float(static_cast<std::uint32_t>(n1 + 127) << 23);
+  const float s2 = bits_float(static_cast<std::uint32_t>(n2 + 127) << 23);
+  return y * s1 * s2;
+}
+
+static inline float log_f32(float x) {
+  // Subnormals are scaled into the normal range first so the exponent field is meaningful.
+  const bool subnormal = x < 1.17549435e-38f;
+  const float xs = subnormal ? x * 8388608.0f : x;
+  const std::uint32_t bits = float_bits(xs);
+  std::int32_t e = static_cast<std::int32_t>((bits >> 23) & 0xffu) - 126 - (subnormal ? 23 : 0);
+  float m = bits_float((bits & 0x007fffffu) | 0x3f000000u);  // mantissa in [0.5, 1)
+  const bool low = m < 0.707106781186547524f;
+  e = low ? e - 1 : e;
+  m = low ? m + m - 1.0f : m - 1.0f;  // m in [sqrt(1/2) - 1, sqrt(2) - 1)
+  const float z = m * m;
+  float p = 7.0376836292e-2f;
+  p = KILN_MADD(p, m, -1.1514610310e-1f);
+  p = KILN_MADD(p, m, 1.1676998740e-1f);
+  p = KILN_MADD(p, m, -1.2420140846e-1f);
+  p = KILN_MADD(p, m, 1.4249322787e-1f);
+  p = KILN_MADD(p, m, -1.6668057665e-1f);
+  p = KILN_MADD(p, m, 2.0000714765e-1f);
+  p = KILN_MADD(p, m, -2.4999993993e-1f);
+  p = KILN_MADD(p, m, 3.3333331174e-1f);
+  const float fe = static_cast<float>(e);
+  float y = p * m * z;
+  y = KILN_MADD(fe, -2.12194440e-4f, y);
+  y = KILN_MADD(z, -0.5f, y);
+  float r = m + y;
+  r = KILN_MADD(fe, 0.693359375f, r);
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  r = x == inf ? inf : r;
+  r = x < 0.0f ? std::numeric_limits<float>::quiet_NaN() : r;
+  r = x == 0.0f ? -inf : r;
+  return x != x ? x : r;
+}
+
+}  // namespace kiln::KILN_ISA_NS
