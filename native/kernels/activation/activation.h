@@ -2,8 +2,8 @@
 //
 //   forward:  y[i] = f(x[i])
 //   backward: dx[i] = dy[i] * f'(x[i]), reading the saved output y where that is cheaper
-//             (sigmoid, tanh, ELU for x <= 0); every kind takes x, y and dy so callers need
-//             not know which are read. y may alias x (forward in place) and dx may alias dy.
+//             (sigmoid, tanh); every kind takes x, y and dy so callers need not know which
+//             are read. ELU's negative side reads x (alpha e^x): y + alpha would cancel. y may alias x (forward in place) and dx may alias dy.
 //
 // Parameters per kind (p0, p1; unused ones are ignored):
 //   LeakyRelu p0 = negative slope     Elu p0 = alpha     Softplus p0 = beta, p1 = threshold

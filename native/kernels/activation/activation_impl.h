@@ -51,8 +51,8 @@ template <class T>
 struct Elu {
   T alpha;
   T fwd(T x) const { return x > T(0) ? x : alpha * std::expm1(x); }
-  // alpha * e^x = y + alpha on the negative side.
-  T grad(T x, T y) const { return x > T(0) ? T(1) : y + alpha; }
+  // From x, not as y + alpha: that cancels for very negative x (relative error e^-x ulp).
+  T grad(T x, T) const { return x > T(0) ? T(1) : alpha * exp_t(x); }
 };
 
 // 0.5 x (1 + tanh(k0 (x + k1 x^3))).
