@@ -41,8 +41,8 @@ export async function run(args: string[]): Promise<void> {
       table.push([isa, name, count === 1 ? `${(s * 1e6).toFixed(2)} us/call` : `${((s / count) * 1e9).toFixed(3)} ns/elem`]);
     }
   }
+  console.log(`threads: ${native.backendInfo().threads}`);
   native.setIsa(before.isa);
   native.setNumThreads(before.threads);
-  console.log(`threads: ${native.backendInfo().threads}${threadsArg ? ` (set to ${threadsArg.slice(10)})` : ''}`);
   printTable(['isa', 'workload', 'time'], table);
 }

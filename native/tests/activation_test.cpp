@@ -11,6 +11,7 @@
 
 #include "cpu/thread_pool.h"
 #include "harness.h"
+#include "ulp.h"
 #include "kernels/activation/activation.h"
 
 namespace act = kiln::activation;
@@ -185,4 +186,21 @@ TEST(activation_results_are_bit_identical_at_any_thread_count) {
     CHECK(std::memcmp(y1.data(), y2.data(), n * 4) == 0);
     CHECK(std::memcmp(dx1.data(), dx2.data(), n * 4) == 0);
   }
+}
+
+TEST(activation_float32_tanh_is_within_two_ulp) {
+  std::vector<float> x;
+  for (float v = -12.0f; v < 12.0f; v += 0.000377f) x.push_back(v);
+  for (float v = 1e-30f; v < 1.0f; v *= 1.01f) x.push_back(v), x.push_back(-v);
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float v : {0.0f, -0.0f, inf, -inf, NAN, 0.625f, -0.625f, 1e-45f, 1e30f}) x.push_back(v);
+  std::vector<float> y(x.size());
+  act::forward_f32(Kind::Tanh, x.data(), y.data(), int64_t(x.size()), 0, 0);
+  int64_t worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    worst = std::max(worst, kiln::test::ulp_distance(y[i], float(std::tanh(double(x[i])))));
+  }
+  CHECK(worst <= 2);
+  CHECK(std::signbit(y[x.size() - 8]));  // tanh(-0) = -0
+  std::printf("    [%s] float32 tanh max error %lld ulp\n", kiln::test::current_isa(), (long long)worst);
 }

@@ -9,6 +9,7 @@
 
 #include "cpu/thread_pool.h"
 #include "harness.h"
+#include "ulp.h"
 #include "kernels/elementwise/elementwise.h"
 
 namespace ew = kiln::elementwise;
@@ -196,24 +197,13 @@ TEST(elementwise_max_min_propagate_nan_and_arithmetic_keeps_special_values) {
 
 namespace {
 
-// Distance in units in the last place between two floats (NaN == NaN, inf == inf).
-int64_t ulp_distance(float a, float b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b) ? 0 : INT64_MAX;
-  std::int32_t ia, ib;
-  std::memcpy(&ia, &a, 4);
-  std::memcpy(&ib, &b, 4);
-  if (ia < 0) ia = std::numeric_limits<std::int32_t>::min() - ia;
-  if (ib < 0) ib = std::numeric_limits<std::int32_t>::min() - ib;
-  return std::llabs(int64_t(ia) - int64_t(ib));
-}
-
 int64_t max_ulp(ew::UnaryOp op, const std::vector<float>& x, double (*ref)(double)) {
   std::vector<float> y(x.size());
   const int64_t n = int64_t(x.size());
   const int64_t one[] = {1};
   ew::unary(op, 1, &n, {y.data(), ew::DType::F32, one}, {const_cast<float*>(x.data()), ew::DType::F32, one});
   int64_t worst = 0;
-  for (int64_t i = 0; i < n; ++i) worst = std::max(worst, ulp_distance(y[i], float(ref(double(x[i])))));
+  for (int64_t i = 0; i < n; ++i) worst = std::max(worst, kiln::test::ulp_distance(y[i], float(ref(double(x[i])))));
   return worst;
 }
 

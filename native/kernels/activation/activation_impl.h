@@ -1,7 +1,8 @@
 // The activation leaf code, compiled once per ISA path (activation_scalar.cpp,
 // activation_avx2.cpp). Each kind is a functor with fwd(x) and grad(x, y) = f'(x), templated
 // on the element type; one loop template fuses it over the arrays so the compiler
-// vectorizes what it can (float32 sigmoid uses the vectorizable exp_f32).
+// vectorizes what it can (float32 exp and tanh come from vec_math.h; erf, expm1 and log1p
+// are libm calls).
 #pragma once
 
 #ifndef KILN_ISA_NS
@@ -29,10 +30,16 @@ namespace {
 using activation::Kind;
 using std::int64_t;
 
+// float32 uses the vectorizable versions from vec_math.h, float64 libm.
 template <class T>
 T exp_t(T x) {
   if constexpr (std::is_same_v<T, float>) return exp_f32(x);
   else return std::exp(x);
+}
+template <class T>
+T tanh_t(T x) {
+  if constexpr (std::is_same_v<T, float>) return tanh_f32(x);
+  else return std::tanh(x);
 }
 
 struct Relu {
@@ -60,12 +67,12 @@ struct GeluTanh {
   static constexpr double k0 = 0.7978845608028654;  // sqrt(2 / pi)
   static constexpr double k1 = 0.044715;
   template <class T> T fwd(T x) const {
-    const T t = std::tanh(T(k0) * (x + T(k1) * x * x * x));
+    const T t = tanh_t(T(k0) * (x + T(k1) * x * x * x));
     return T(0.5) * x * (T(1) + t);
   }
   template <class T> T grad(T x, T) const {
     const T x2 = x * x;
-    const T t = std::tanh(T(k0) * (x + T(k1) * x2 * x));
+    const T t = tanh_t(T(k0) * (x + T(k1) * x2 * x));
     return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * T(k0) * (T(1) + T(3 * k1) * x2);
   }
 };
@@ -86,7 +93,7 @@ struct Sigmoid {
 };
 
 struct Tanh {
-  template <class T> T fwd(T x) const { return std::tanh(x); }
+  template <class T> T fwd(T x) const { return tanh_t(x); }
   template <class T> T grad(T, T y) const { return T(1) - y * y; }
 };
 

@@ -1,4 +1,4 @@
-// Branch-free float32 exp and log that the compiler vectorizes (std::expf/logf are library
+// Branch-free float32 exp, log and tanh that the compiler vectorizes (std::expf/logf are library
 // calls it cannot). Cephes-style: Cody-Waite range reduction plus a minimax polynomial;
 // measured max error 1 ulp (exp) and 1 ulp (log) over the whole float range against a
 // float64 reference (native/tests/elementwise_test.cpp checks <= 2 ulp), with IEEE special
@@ -13,6 +13,7 @@
 #error "define KILN_ISA_NS (scalar or avx2) before including vec_math.h"
 #endif
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -108,6 +109,21 @@ static inline float log_f32(float x) {
   r = select(x < 0.0f, std::numeric_limits<float>::quiet_NaN(), r);
   r = select(x == 0.0f, -inf, r);
   return select(x != x, x, r);
+}
+
+// tanh: an odd polynomial below |x| = 0.625 (where 1 - 2/(e^2x + 1) would cancel), else
+// 1 - 2 / (e^(2|x|) + 1) with the sign restored; saturates to +-1, NaN propagates.
+static inline float tanh_f32(float x) {
+  const float ax = std::fabs(x);
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = KILN_MADD(p, z, 2.06390887954e-2f);
+  p = KILN_MADD(p, z, -5.37397155531e-2f);
+  p = KILN_MADD(p, z, 1.33314422036e-1f);
+  p = KILN_MADD(p, z, -3.33332819422e-1f);
+  const float small = KILN_MADD(p * z, x, x);
+  const float large = 1.0f - 2.0f / (exp_f32(ax + ax) + 1.0f);
+  return std::copysign(select(ax < 0.625f, std::fabs(small), large), x);  // keeps tanh(-0) = -0
 }
 
 }  // namespace kiln::KILN_ISA_NS
