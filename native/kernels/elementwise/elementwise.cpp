@@ -18,7 +18,6 @@ constexpr std::int64_t kGrain = 32768;
 // (outer stride == inner stride * inner size, which includes broadcast 0 == 0 * n).
 Loop make_loop(int rank, const std::int64_t* shape, const Operand* ops, int count) {
   Loop L{};
-  L.operands = count;
   L.numel = 1;
   for (int k = 0; k < count; ++k) L.data[k] = ops[k].data;
   int r = 0;

@@ -1,5 +1,3 @@
-#if defined(KILN_HAVE_AVX2)
 // The avx2 path of the elementwise kernels (the shared code is in elementwise_impl.h).
 #define KILN_ISA_NS avx2
 #include "kernels/elementwise/elementwise_impl.h"
-#endif

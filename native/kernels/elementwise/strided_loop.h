@@ -15,7 +15,6 @@ constexpr int kMaxOperands = 4;  // out + up to three inputs (where)
 // row-major over `shape`: the last dimension is the innermost loop.
 struct Loop {
   int rank;
-  int operands;
   std::int64_t numel;
   std::int64_t shape[kMaxRank];
   std::int64_t strides[kMaxOperands][kMaxRank];
