@@ -320,3 +320,32 @@ TEST(elementwise_results_are_bit_identical_at_any_thread_count) {
   CHECK(std::memcmp(results[0].data(), results[1].data(), results[0].size() * 4) == 0);
   CHECK(std::memcmp(results[0].data(), results[2].data(), results[0].size() * 4) == 0);
 }
+
+TEST(elementwise_large_transposing_copy_with_padded_output_matches_reference) {
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<double> u(-100, 100);
+  // [batch, rows, cols] read from [batch, cols, rows] storage, written with padded rows.
+  for (const auto& dims : std::vector<std::vector<int64_t>>{{1, 64, 64}, {1, 70, 130}, {3, 200, 65}, {2, 129, 1000}}) {
+    const int64_t B = dims[0], R = dims[1], C = dims[2];
+    std::vector<double> src(B * R * C);
+    for (auto& v : src) v = u(rng);
+    const int64_t shape[] = {B, R, C};
+    const int64_t in_strides[] = {R * C, 1, R};
+    const int64_t out_strides[] = {R * (C + 3), C + 3, 1};
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2}) {
+      kiln::cpu::set_num_threads(threads);
+      std::vector<float> dst(B * R * (C + 3), -1.0f);
+      ew::copy(3, shape, {dst.data(), ew::DType::F32, out_strides}, {src.data(), ew::DType::F64, in_strides});
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t c = 0; c < C + 3; ++c) {
+            const float got = dst[b * R * (C + 3) + r * (C + 3) + c];
+            CHECK(got == (c < C ? float(src[b * R * C + c * R + r]) : -1.0f));
+          }
+      results.push_back(dst);
+    }
+    CHECK(results[0] == results[1]);
+  }
+  kiln::cpu::set_num_threads(2);
+}
