@@ -25,9 +25,13 @@ Kind read_kind(const Args& args) {
   return static_cast<Kind>(code);
 }
 
+struct Params {
+  double p0, p1;
+};
+
 // p0/p1 are numbers for every kind; the kinds that use them need finite values (and a
 // nonzero softplus beta). heaviside's value at 0 may be anything, NaN included.
-void check_params(const Args& args, Kind kind, std::size_t i) {
+Params read_params(const Args& args, Kind kind, std::size_t i) {
   const double p0 = args.number(i, "p0");
   const double p1 = args.number(i + 1, "p1");
   const char* kind_name = kKindNames[int(kind)];
@@ -39,6 +43,7 @@ void check_params(const Args& args, Kind kind, std::size_t i) {
     if (p0 == 0) args.range_error("argument 'p0' (softplus beta) must be nonzero");
     if (std::isnan(p1)) args.range_error("argument 'p1' (softplus threshold) must not be NaN");
   }
+  return {p0, p1};
 }
 
 template <class T>
@@ -71,10 +76,9 @@ Napi::Value forward(const Napi::CallbackInfo& info) {
   const Kind kind = read_kind(args);
   const DType dt = read_float_dtype(args);
   const std::int64_t n = args.size(3, "n");
-  check_params(args, kind, 4);
-  const double p0 = args.number(4, "p0"), p1 = args.number(5, "p1");
-  if (dt == DType::Float32) forward_typed<float>(args, kind, n, p0, p1);
-  else forward_typed<double>(args, kind, n, p0, p1);
+  const Params p = read_params(args, kind, 4);
+  if (dt == DType::Float32) forward_typed<float>(args, kind, n, p.p0, p.p1);
+  else forward_typed<double>(args, kind, n, p.p0, p.p1);
   return info.Env().Undefined();
 }
 
@@ -84,10 +88,9 @@ Napi::Value backward(const Napi::CallbackInfo& info) {
   const Kind kind = read_kind(args);
   const DType dt = read_float_dtype(args);
   const std::int64_t n = args.size(5, "n");
-  check_params(args, kind, 6);
-  const double p0 = args.number(6, "p0"), p1 = args.number(7, "p1");
-  if (dt == DType::Float32) backward_typed<float>(args, kind, n, p0, p1);
-  else backward_typed<double>(args, kind, n, p0, p1);
+  const Params p = read_params(args, kind, 6);
+  if (dt == DType::Float32) backward_typed<float>(args, kind, n, p.p0, p.p1);
+  else backward_typed<double>(args, kind, n, p.p0, p.p1);
   return info.Env().Undefined();
 }
 

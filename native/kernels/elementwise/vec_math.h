@@ -42,7 +42,7 @@ static inline float bits_float(std::uint32_t u) {
 // c ? a : b as bit masks. A plain ?: lets the compiler sink the computation of the unused
 // side into a branch; a float operation there may trap, so it would neither if-convert nor
 // vectorize the loop.
-static inline float select(bool c, float a, float b) {
+static inline float select_f32(bool c, float a, float b) {
   const std::uint32_t mask = 0u - static_cast<std::uint32_t>(c);
   return bits_float((float_bits(a) & mask) | (float_bits(b) & ~mask));
 }
@@ -51,8 +51,8 @@ static inline float exp_f32(float x) {
   // Below -104 the result rounds to 0, above 88.8 it overflows: clamping keeps the exponent
   // arithmetic in range and lets the final multiplications produce 0 and +inf. NaN passes
   // the clamps (comparisons are false) and propagates through the polynomial.
-  float xc = select(x < -104.0f, -104.0f, x);
-  xc = select(xc > 88.8f, 88.8f, xc);
+  float xc = select_f32(x < -104.0f, -104.0f, x);
+  xc = select_f32(xc > 88.8f, 88.8f, xc);
   // n = round(x / ln2) by the 1.5 * 2^23 trick; its integer sits in the low mantissa bits.
   const float magic = 12582912.0f;
   const float t = KILN_MADD(xc, 1.44269504088896341f, magic);
@@ -81,13 +81,13 @@ static inline float log_f32(float x) {
   const std::uint32_t raw = float_bits(x);
   const bool subnormal = x < 1.17549435e-38f;
   const float mantissa_value = static_cast<float>(static_cast<std::int32_t>(raw & 0x007fffffu));
-  const std::uint32_t bits = float_bits(select(subnormal, mantissa_value, x));
+  const std::uint32_t bits = float_bits(select_f32(subnormal, mantissa_value, x));
   std::int32_t e = static_cast<std::int32_t>((bits >> 23) & 0xffu) - 126 - (subnormal ? 149 : 0);
   float m = bits_float((bits & 0x007fffffu) | 0x3f000000u);  // mantissa in [0.5, 1)
   const bool low = m < 0.707106781186547524f;
   e = low ? e - 1 : e;
   const float m_low = m + m - 1.0f, m_high = m - 1.0f;
-  m = select(low, m_low, m_high);  // m in [sqrt(1/2) - 1, sqrt(2) - 1)
+  m = select_f32(low, m_low, m_high);  // m in [sqrt(1/2) - 1, sqrt(2) - 1)
   const float z = m * m;
   float p = 7.0376836292e-2f;
   p = KILN_MADD(p, m, -1.1514610310e-1f);
@@ -105,10 +105,10 @@ static inline float log_f32(float x) {
   float r = m + y;
   r = KILN_MADD(fe, 0.693359375f, r);
   constexpr float inf = std::numeric_limits<float>::infinity();
-  r = select(x == inf, inf, r);
-  r = select(x < 0.0f, std::numeric_limits<float>::quiet_NaN(), r);
-  r = select(x == 0.0f, -inf, r);
-  return select(x != x, x, r);
+  r = select_f32(x == inf, inf, r);
+  r = select_f32(x < 0.0f, std::numeric_limits<float>::quiet_NaN(), r);
+  r = select_f32(x == 0.0f, -inf, r);
+  return select_f32(x != x, x, r);
 }
 
 // tanh: an odd polynomial below |x| = 0.625 (where 1 - 2/(e^2x + 1) would cancel), else
@@ -123,7 +123,7 @@ static inline float tanh_f32(float x) {
   p = KILN_MADD(p, z, -3.33332819422e-1f);
   const float small = KILN_MADD(p * z, x, x);
   const float large = 1.0f - 2.0f / (exp_f32(ax + ax) + 1.0f);
-  return std::copysign(select(ax < 0.625f, std::fabs(small), large), x);  // keeps tanh(-0) = -0
+  return std::copysign(select_f32(ax < 0.625f, std::fabs(small), large), x);  // keeps tanh(-0) = -0
 }
 
 }  // namespace kiln::KILN_ISA_NS
