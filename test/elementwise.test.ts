@@ -381,6 +381,8 @@ describe('elementwise threading and validation', () => {
     native.binary(native.binaryOps.add, [], o, [], 2, f, [], 1, f, [], 2);
     expect(Array.from(o)).toEqual([0, 0, 5]);
     native.binary(native.binaryOps.add, [0, 5], o, [5, 1], 3, f, [0, 0], 3, f, [1, 1], 0);
+    native.binary(native.binaryOps.add, [0, 2 ** 40, 3], o, [2 ** 50, 2 ** 50, 2 ** 50], 0, f, [0, 0, 0], 0, f, [1, 1, 1], 0);
+    expect(Array.from(o)).toEqual([0, 0, 5]);
     expect(() => native.binary(native.binaryOps.add, [0], o, [1], 4, f, [1], 0, f, [1], 0)).toThrow(/binary: argument 'outOffset' \(4\) is past the end of 'out' \(3 elements\)/);
   });
 });

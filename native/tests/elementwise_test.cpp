@@ -349,3 +349,14 @@ TEST(elementwise_large_transposing_copy_with_padded_output_matches_reference) {
   }
   kiln::cpu::set_num_threads(2);
 }
+
+TEST(elementwise_empty_views_with_huge_strides_do_nothing) {
+  // The binding bounds strides only for non-empty views; the kernel must not multiply them.
+  const int64_t shape[] = {0, int64_t(1) << 40, 3};
+  const int64_t strides[] = {int64_t(1) << 50, int64_t(1) << 50, int64_t(1) << 50};
+  float x = 1.0f;
+  ew::binary(ew::BinaryOp::Add, 3, shape, {&x, ew::DType::F32, strides}, {&x, ew::DType::F32, strides},
+             {&x, ew::DType::F32, strides});
+  ew::fill(3, shape, {&x, ew::DType::F32, strides}, 5.0);
+  CHECK(x == 1.0f);
+}

@@ -19,10 +19,12 @@ constexpr std::int64_t kGrain = 32768;
 Loop make_loop(int rank, const std::int64_t* shape, const Operand* ops, int count) {
   Loop L{};
   L.numel = 1;
+  for (int d = 0; d < rank; ++d) L.numel *= shape[d];
+  // An empty view's strides were never bounded by a buffer: do not multiply them.
+  if (L.numel == 0) return L;
   for (int k = 0; k < count; ++k) L.data[k] = ops[k].data;
   int r = 0;
   for (int d = 0; d < rank; ++d) {
-    L.numel *= shape[d];
     if (shape[d] == 1) continue;
     bool merge = r > 0;
     for (int k = 0; k < count && merge; ++k) {
