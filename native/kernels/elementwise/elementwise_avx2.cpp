@@ -1,0 +1,3 @@
+// The avx2 path of the elementwise kernels (the shared code is in elementwise_impl.h).
+#define KILN_ISA_NS avx2
+#include "kernels/elementwise/elementwise_impl.h"
