@@ -2,9 +2,10 @@
 // backward pass against float64 central differences, on every ISA path. Tolerances
 // (|dy| <= 1): float64 rtol 1e-13 + atol 1e-14; float32 forward rtol 2e-6 + atol 1e-7,
 // backward rtol 1e-5 + atol 2e-6 (1 + tanh and 1 - y^2 cancel; sigmoid/tanh read y).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { native } from '../lib/native';
+import { eachIsa, restoreBackendAfterEach, rng } from './helpers';
 
 type Kind = keyof typeof native.activationKinds;
 interface Case {
@@ -13,29 +14,9 @@ interface Case {
   p1: number;
 }
 
-const initial = native.backendInfo();
-afterEach(() => {
-  native.setIsa(initial.isa);
-  native.setNumThreads(initial.threads);
-});
+restoreBackendAfterEach();
 
-function eachIsa(fn: () => void): void {
-  for (const isa of native.backendInfo().supportedIsas) {
-    native.setIsa(isa);
-    fn();
-  }
-}
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // erf to ~1e-15: e^-x^2 * sum 2^n x^(2n+1) / (1*3*...*(2n+1)) has only positive terms.
 function erf(x: number): number {

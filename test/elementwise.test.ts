@@ -2,10 +2,11 @@
 // ISA path. Tolerances: float32 arithmetic rtol 1e-6 of the float64 result rounded to
 // float32; float32 exp/log rtol 2.5e-7 (~2 ulp); float64 rtol 1e-15 (libm); comparisons,
 // int32 ops, copy, fill, clamp and where exact.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { ElementArray } from '../lib/bindings/elementwise';
 import { native } from '../lib/native';
+import { eachIsa, restoreBackendAfterEach, rng } from './helpers';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
 type Layout = 'contiguous' | 'transposed' | 'stepped' | 'row' | 'col' | 'scalar';
@@ -16,30 +17,9 @@ interface View {
   offset: number;
 }
 
-const initial = native.backendInfo();
-afterEach(() => {
-  native.setIsa(initial.isa);
-  native.setNumThreads(initial.threads);
-});
+restoreBackendAfterEach();
 
-function eachIsa(fn: () => void): void {
-  for (const isa of native.backendInfo().supportedIsas) {
-    native.setIsa(isa);
-    fn();
-  }
-}
 
-// Deterministic uniform numbers (mulberry32).
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeView(ctor: Ctor, shape: number[], layout: Layout, rand: () => number, lo: number, hi: number): View {
   const r = shape.length;

@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { native } from '../lib/native';
+import { restoreBackendAfterEach } from './helpers';
 
 type FloatArray = Float32Array | Float64Array;
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
-const initial = native.backendInfo();
-afterEach(() => {
-  native.setIsa(initial.isa);
-  native.setNumThreads(initial.threads);
-});
+restoreBackendAfterEach();
 
 function random(ctor: Ctor, n: number, seed: number): FloatArray {
   let s = seed >>> 0;
@@ -78,7 +75,7 @@ const SHAPES: [number, number, number][] = [
 describe('gemm', () => {
   for (const ctor of [Float32Array, Float64Array]) {
     it(`matches a float64 reference on every ISA, transpose, alpha and beta (${ctor.name})`, () => {
-      for (const isa of initial.supportedIsas) {
+      for (const isa of native.backendInfo().supportedIsas) {
         native.setIsa(isa);
         for (const [m, n, k] of SHAPES) {
           for (let t = 0; t < 4; ++t) {
@@ -93,7 +90,7 @@ describe('gemm', () => {
   }
 
   it('does not read C when beta is 0 and handles empty sizes', () => {
-    for (const isa of initial.supportedIsas) {
+    for (const isa of native.backendInfo().supportedIsas) {
       native.setIsa(isa);
       checkCase(Float32Array, { ta: false, tb: false, m: 8, n: 19, k: 7, alpha: 1, beta: 0, pad: 0 }, true);
       checkCase(Float64Array, { ta: true, tb: true, m: 8, n: 19, k: 0, alpha: 1, beta: 0, pad: 0 }, true);
@@ -105,7 +102,7 @@ describe('gemm', () => {
 
   it('gives bit-identical results at 1 and 2 threads on every ISA', () => {
     const m = 150, n = 170, k = 300;
-    for (const isa of initial.supportedIsas) {
+    for (const isa of native.backendInfo().supportedIsas) {
       native.setIsa(isa);
       for (const ctor of [Float32Array, Float64Array]) {
         const a = random(ctor, m * k, 4), b = random(ctor, k * n, 5);

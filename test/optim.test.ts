@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { native } from '../lib/native';
+import { bytes, restoreBackendAfterEach } from './helpers';
 
 // Float64 transcriptions of PyTorch's documented torch.optim.SGD / Adam / AdamW algorithms.
 interface Sgd {
@@ -75,7 +76,7 @@ const dtypes: [Ctor, number][] = [
 ];
 const sizes = [0, 1, 7, 17, 1023];
 const steps = 30;
-const { isa: initialIsa, threads: initialThreads, supportedIsas } = native.backendInfo();
+const { supportedIsas } = native.backendInfo();
 
 const gradAt = (i: number, step: number) =>
   Math.sin(0.37 * i + 1.3 * step) * (1 + 0.5 * Math.cos(0.7 * step)) + 0.05 * ((i % 3) - 1);
@@ -86,12 +87,8 @@ function expectClose(got: ArrayLike<number>, want: number[], tol: number): void 
   expect(worst).toBeLessThanOrEqual(1);
 }
 
-const bytes = (a: Float32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-afterEach(() => {
-  native.setIsa(initialIsa);
-  native.setNumThreads(initialThreads);
-});
+restoreBackendAfterEach();
 
 describe('sgdStep', () => {
   it.each(supportedIsas)('matches PyTorch SGD step by step for every option combination (%s)', (isa) => {

@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { native } from '../lib/native';
+import { bytes, restoreBackendAfterEach } from './helpers';
 
-const { isa: initialIsa, threads: initialThreads, supportedIsas } = native.backendInfo();
+const { supportedIsas } = native.backendInfo();
 
-afterEach(() => {
-  native.setIsa(initialIsa);
-  native.setNumThreads(initialThreads);
-});
+restoreBackendAfterEach();
 
 type Out = Float32Array | Float64Array | Int32Array;
-const bytes = (a: Out) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 function meanVar(x: ArrayLike<number>): [number, number] {
   let s = 0;

@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { native } from '../lib/native';
+import { restoreBackendAfterEach } from './helpers';
 
 type FloatArray = Float32Array | Float64Array;
 const ops = native.reduceOps;
-const { isa: startIsa, threads: startThreads, supportedIsas } = native.backendInfo();
+const { supportedIsas } = native.backendInfo();
 
-afterEach(() => {
-  native.setIsa(startIsa);
-  native.setNumThreads(startThreads);
-});
+restoreBackendAfterEach();
 
 function randomArray(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, n: number, seed: number): FloatArray {
   const a = new Ctor(n);

@@ -1,16 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { LossReduction } from '../lib/bindings/softmax';
 import { native } from '../lib/native';
+import { restoreBackendAfterEach } from './helpers';
 
 type FloatArray = Float32Array | Float64Array;
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
-const { isa: startIsa, threads: startThreads, supportedIsas } = native.backendInfo();
+const { supportedIsas } = native.backendInfo();
 
-afterEach(() => {
-  native.setIsa(startIsa);
-  native.setNumThreads(startThreads);
-});
+restoreBackendAfterEach();
 
 function random(Ctor: FloatCtor, n: number, seed: number, lo = -5, hi = 5): FloatArray {
   const a = new Ctor(n);
