@@ -2,11 +2,14 @@
 import type { BackendInfo } from './bindings/backend';
 import { native } from './native';
 
+// package.json sits one level above both lib/ and dist/.
+const { version } = require('../package.json') as { version: string };
+
 export type { BackendInfo, IsaName } from './bindings/backend';
 
 /** The active SIMD path, thread count, version and GEMM implementation. */
 export function backendInfo(): BackendInfo {
-  return native.backendInfo();
+  return { ...native.backendInfo(), version };
 }
 
 /**

@@ -7,10 +7,6 @@
 #include "cpu/isa.h"
 #include "cpu/thread_pool.h"
 
-#ifndef KILN_VERSION
-#define KILN_VERSION "0.1.0"
-#endif
-
 namespace kiln::addon {
 namespace {
 
@@ -19,7 +15,6 @@ Napi::Value backend_info(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("isa", cpu::isa_name(cpu::active_isa()));
   out.Set("threads", cpu::num_threads());
-  out.Set("version", KILN_VERSION);
   out.Set("blas", "kiln");
   Napi::Array isas = Napi::Array::New(info.Env());
   uint32_t k = 0;
