@@ -204,7 +204,7 @@ describe('adamStep', () => {
     expect(() => call(a(), a(), a(), a(), null, 0.001, 0.9, 0.999, 1e-8, 0, false, false, false, 0)).toThrow(/adamStep: argument 'step' must be >= 1, got 0/);
     expect(() => call(a(), a(), a(), a(), null, 0.001, 0.9, 0.999, 1e-8, 0, false, false, false, 1.5)).toThrow(/adamStep: argument 'step' must be an integer/);
     expect(() => call(a(), a(), a(), a(), null, 0.001, 0.9, 0.999, 1e-8, 0, false, false, false, 2 ** 60)).toThrow(/adamStep: argument 'step' must be an integer/);
-    expect(() => call([1, 2, 3], a(), a(), a(), null, ...good)).toThrow(/adamStep: argument 'param' must be a Float32Array, Float64Array or Int32Array, got Array/);
+    expect(() => call([1, 2, 3], a(), a(), a(), null, ...good)).toThrow(/adamStep: argument 'param' must be a Float32Array or Float64Array, got Array/);
     const v = a();
     structuredClone(v, { transfer: [v.buffer] });
     expect(() => call(a(), a(), a(), v, null, ...good)).toThrow(/adamStep: argument 'v' is backed by a detached ArrayBuffer/);

@@ -64,17 +64,11 @@ void backward_typed(const Args& args, Kind kind, std::int64_t n, double p0, doub
   else activation::backward_f64(kind, x.data, y.data, dy.data, dx.data, n, p0, p1);
 }
 
-DType read_float_dtype(const Args& args) {
-  const DType dt = args.dtype(1, "x");
-  if (dt == DType::Int32) args.type_error("argument 'x' must be a Float32Array or Float64Array, got Int32Array");
-  return dt;
-}
-
 // activationForward(kind, x, y, n, p0, p1)
 Napi::Value forward(const Napi::CallbackInfo& info) {
   Args args(info, "activationForward", 6);
   const Kind kind = read_kind(args);
-  const DType dt = read_float_dtype(args);
+  const DType dt = args.float_dtype(1, "x");
   const std::int64_t n = args.size(3, "n");
   const Params p = read_params(args, kind, 4);
   if (dt == DType::Float32) forward_typed<float>(args, kind, n, p.p0, p.p1);
@@ -86,7 +80,7 @@ Napi::Value forward(const Napi::CallbackInfo& info) {
 Napi::Value backward(const Napi::CallbackInfo& info) {
   Args args(info, "activationBackward", 8);
   const Kind kind = read_kind(args);
-  const DType dt = read_float_dtype(args);
+  const DType dt = args.float_dtype(1, "x");
   const std::int64_t n = args.size(5, "n");
   const Params p = read_params(args, kind, 6);
   if (dt == DType::Float32) backward_typed<float>(args, kind, n, p.p0, p.p1);

@@ -146,6 +146,16 @@ DType Args::dtype(std::size_t i, const char* name) const {
              "' must be a Float32Array, Float64Array or Int32Array, got " + describe(v));
 }
 
+DType Args::float_dtype(std::size_t i, const char* name) const {
+  const Napi::Value v = info_[i];
+  if (v.IsTypedArray()) {
+    const napi_typedarray_type t = v.As<Napi::TypedArray>().TypedArrayType();
+    if (t == napi_float32_array) return DType::Float32;
+    if (t == napi_float64_array) return DType::Float64;
+  }
+  type_error(std::string("argument '") + name + "' must be a Float32Array or Float64Array, got " + describe(v));
+}
+
 Span<void> Args::typed(std::size_t i, const char* name, DType want, std::int64_t min_length) const {
   const Napi::Value v = info_[i];
   napi_typedarray_type expected = want == DType::Float32   ? napi_float32_array

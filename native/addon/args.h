@@ -47,6 +47,9 @@ class Args {
   // dtype of a Float32Array / Float64Array / Int32Array argument (throws for anything else).
   DType dtype(std::size_t i, const char* name) const;
 
+  // dtype of a Float32Array / Float64Array argument (anything else throws, naming it).
+  DType float_dtype(std::size_t i, const char* name) const;
+
   // The typed array at i as T; throws unless it is exactly T's array type, attached, and
   // holds at least min_length elements.
   template <class T>
@@ -71,6 +74,14 @@ template <class T>
 Span<T> Args::array(std::size_t i, const char* name, std::int64_t min_length) const {
   Span<void> s = typed(i, name, DTypeOf<T>::value, min_length);
   return Span<T>{static_cast<T*>(s.data), s.length};
+}
+
+// Calls f(float{}) or f(double{}) by the dtype of the float array at argument i and returns
+// what f returns: one template body serves both precisions.
+template <class F>
+auto with_float_dtype(const Args& args, std::size_t i, const char* name, F&& f) {
+  if (args.float_dtype(i, name) == DType::Float32) return f(float{});
+  return f(double{});
 }
 
 // A double printed exactly enough to round-trip ("%.17g"), for error messages.

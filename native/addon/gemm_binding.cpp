@@ -34,14 +34,6 @@ std::int64_t batched_extent(const Args& args, std::int64_t one, std::int64_t str
 }
 
 // The element type comes from A; B and C must match it (Args names the one that does not).
-DType element_type(const Args& args, std::size_t a_index) {
-  const DType d = args.dtype(a_index, "A");
-  if (d != DType::Float32 && d != DType::Float64) {
-    args.type_error("argument 'A' must be a Float32Array or Float64Array, got Int32Array");
-  }
-  return d;
-}
-
 template <class T>
 void call_gemm(const Args& args, const Shape& s) {
   const std::int64_t lda = args.size(7, "lda"), ldb = args.size(9, "ldb"), ldc = args.size(12, "ldc");
@@ -59,7 +51,7 @@ void call_gemm(const Args& args, const Shape& s) {
 Napi::Value gemm(const Napi::CallbackInfo& info) {
   Args args(info, "gemm", 13);
   const Shape s = read_shape(args);
-  if (element_type(args, 6) == DType::Float32) {
+  if (args.float_dtype(6, "A") == DType::Float32) {
     call_gemm<float>(args, s);
   } else {
     call_gemm<double>(args, s);
@@ -93,7 +85,7 @@ void call_gemm_batched(const Args& args, const Shape& s) {
 Napi::Value gemm_batched(const Napi::CallbackInfo& info) {
   Args args(info, "gemmBatched", 17);
   const Shape s = read_shape(args);
-  if (element_type(args, 6) == DType::Float32) {
+  if (args.float_dtype(6, "A") == DType::Float32) {
     call_gemm_batched<float>(args, s);
   } else {
     call_gemm_batched<double>(args, s);

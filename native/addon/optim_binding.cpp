@@ -38,12 +38,6 @@ T* state_array(const Args& args, std::size_t i, const char* name, std::int64_t n
 // have a null data pointer, so presence is decided by the JS value).
 bool is_absent(const Napi::CallbackInfo& info, std::size_t i) { return info[i].IsNull() || info[i].IsUndefined(); }
 
-DType float_dtype(const Args& args) {
-  const DType d = args.dtype(0, "param");
-  if (d == DType::Int32) args.type_error("argument 'param' must be a Float32Array or Float64Array, got Int32Array");
-  return d;
-}
-
 // sgdStep(param, grad, momentumBuf | null, lr, momentum, dampening, weightDecay, nesterov,
 //         maximize, firstStep)
 template <class T>
@@ -95,13 +89,13 @@ void adam(const Napi::CallbackInfo& info, const Args& args) {
 
 Napi::Value sgd_step(const Napi::CallbackInfo& info) {
   Args args(info, "sgdStep", 10);
-  if (float_dtype(args) == DType::Float32) sgd<float>(info, args); else sgd<double>(info, args);
+  if (args.float_dtype(0, "param") == DType::Float32) sgd<float>(info, args); else sgd<double>(info, args);
   return info.Env().Undefined();
 }
 
 Napi::Value adam_step(const Napi::CallbackInfo& info) {
   Args args(info, "adamStep", 14);
-  if (float_dtype(args) == DType::Float32) adam<float>(info, args); else adam<double>(info, args);
+  if (args.float_dtype(0, "param") == DType::Float32) adam<float>(info, args); else adam<double>(info, args);
   return info.Env().Undefined();
 }
 

@@ -19,16 +19,10 @@ Common common(const Args& args) {
   return {static_cast<std::uint64_t>(args.size(1, "seed")), static_cast<std::uint64_t>(args.size(2, "offset"))};
 }
 
-DType float_dtype(const Args& args) {
-  const DType d = args.dtype(0, "out");
-  if (d == DType::Int32) args.type_error("argument 'out' must be a Float32Array or Float64Array, got Int32Array");
-  return d;
-}
-
 // Calls fill(span) with the Float32Array or Float64Array at argument 0.
 template <class F>
 std::uint64_t on_float_out(const Args& args, F&& fill) {
-  if (float_dtype(args) == DType::Float32) return fill(args.array<float>(0, "out"));
+  if (args.float_dtype(0, "out") == DType::Float32) return fill(args.array<float>(0, "out"));
   return fill(args.array<double>(0, "out"));
 }
 

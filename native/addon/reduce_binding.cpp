@@ -59,7 +59,6 @@ Napi::Value reduce_binding(const Napi::CallbackInfo& info) {
   if (want_index && !extreme) args.type_error(std::string("argument 'outIndex' must be null for ") + kOps[code].name);
   if (want_index && reduced > std::numeric_limits<std::int32_t>::max())
     args.range_error("argument 'outIndex': the reduction has " + std::to_string(reduced) + " elements, more than int32 holds");
-  const DType d = args.dtype(3, "x");
   auto run = [&](auto tag) {
     using T = decltype(tag);
     const T* x = args.array<T>(3, "x", total).data;
@@ -67,9 +66,7 @@ Napi::Value reduce_binding(const Napi::CallbackInfo& info) {
     std::int32_t* index = want_index ? args.array<std::int32_t>(5, "outIndex", outputs).data : nullptr;
     reduce<T>(op, shape.data(), rank, mask, x, out, index);
   };
-  if (d == DType::Float32) run(float{});
-  else if (d == DType::Float64) run(double{});
-  else args.type_error("argument 'x' must be a Float32Array or Float64Array, got Int32Array");
+  with_float_dtype(args, 3, "x", run);
   return info.Env().Undefined();
 }
 

@@ -11,15 +11,6 @@
 namespace kiln::addon {
 namespace {
 
-// Float32 or Float64 from argument i; calls f with a value of that type.
-template <class F>
-auto with_float_dtype(const Args& args, std::size_t i, const char* name, F&& f) {
-  const DType d = args.dtype(i, name);
-  if (d == DType::Float32) return f(float{});
-  if (d == DType::Float64) return f(double{});
-  args.type_error(std::string("argument '") + name + "' must be a Float32Array or Float64Array, got Int32Array");
-}
-
 bool present(const Napi::CallbackInfo& info, std::size_t i) { return !info[i].IsNull() && !info[i].IsUndefined(); }
 
 template <class T>
