@@ -6,9 +6,9 @@
 // exp(x) = 2^n e^r, n = round(x / ln2), |r| <= ln2/2 (Cody-Waite split of ln2).
 // float: Cephes minimax polynomial; double: degree-13 Taylor. Measured max error 1 ulp against
 // a float64 / long double reference over the whole range (native/tests/elementwise_test.cpp
-// and math_test.cpp check <= 2 ulp). Gradual underflow: 2^n is applied as two normal factors,
-// so results in the subnormal range are right down to the smallest subnormal and round to 0
-// below it; exp(-inf) = 0, exp(+inf) = +inf, overflow gives +inf, NaN gives NaN.
+// and math_exp_test.cpp check <= 2 ulp). Gradual underflow: 2^n is applied as two normal
+// factors, so results in the subnormal range are right down to the smallest subnormal and
+// round to 0 below it; exp(-inf) = 0, exp(+inf) = +inf, overflow gives +inf, NaN gives NaN.
 //
 // Included by an ISA translation unit after it defines KILN_ISA_NS; everything here lives in
 // that ISA's namespace so the scalar and AVX2 copies never collide (ODR).
@@ -125,10 +125,10 @@ static inline V exp_vec(V x) {
   V r = exp_madd<T>(n, V{} + E::kNegLn2Hi, xc);
   r = exp_madd<T>(n, V{} + E::kNegLn2Lo, r);
   const V y = exp_poly(r, T{});
-  // The low mantissa bits of `shifted` hold n: subtracting the shift's bits leaves n in two's
-  // complement. 2^n = 2^n1 * 2^n2 with n1 = floor(n / 2): both factors stay normal for every
+  // The low mantissa bits of `shifted` hold n: subtracting the bits of (shift - kOffset) leaves
+  // t = n + kOffset. 2^n = 2^n1 * 2^n2 with n1 = floor(n / 2): both factors stay normal for every
   // clamped x, so a subnormal result comes from one correctly rounded multiplication. Offsetting
-  // n by kOffset (even, > -n) makes the halving a logical shift: t = n + kOffset,
+  // n by kOffset (even, > -n) makes the halving a logical shift:
   // h = t >> 1 = n1 + kOffset / 2, n2 = n - n1 = t - h - kOffset / 2.
   U sb, kb;
   const V shift = V{} + (E::kShift - T(E::kOffset));
