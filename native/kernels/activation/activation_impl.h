@@ -33,7 +33,7 @@ using std::int64_t;
 // float32 uses the vectorizable versions from vec_math.h, float64 libm.
 template <class T>
 T exp_t(T x) {
-  if constexpr (std::is_same_v<T, float>) return exp_f32(x);
+  if constexpr (std::is_same_v<T, float>) return exp_scalar(x);
   else return std::exp(x);
 }
 template <class T>

@@ -72,7 +72,7 @@ struct Ge { template <class T> bool operator()(T a, T b) const { return a >= b; 
 
 struct Neg { template <class T> T operator()(T a) const { if constexpr (is_int<T>) return wrap(0u - uint32_t(a)); else return -a; } };
 struct Abs { template <class T> T operator()(T a) const { if constexpr (is_int<T>) return a < 0 ? wrap(0u - uint32_t(a)) : a; else return std::fabs(a); } };
-struct Exp { template <class T> T operator()(T a) const { if constexpr (std::is_same_v<T, float>) return exp_f32(a); else return std::exp(a); } };
+struct Exp { template <class T> T operator()(T a) const { if constexpr (std::is_same_v<T, float>) return exp_scalar(a); else return std::exp(a); } };
 struct Log { template <class T> T operator()(T a) const { if constexpr (std::is_same_v<T, float>) return log_f32(a); else return std::log(a); } };
 struct Sqrt { template <class T> T operator()(T a) const { return std::sqrt(a); } };
 struct Rsqrt { template <class T> T operator()(T a) const { return T(1) / std::sqrt(a); } };

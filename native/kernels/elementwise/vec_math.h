@@ -1,9 +1,9 @@
-// Branch-free float32 exp, log and tanh that the compiler vectorizes (std::expf/logf are library
-// calls it cannot). Cephes-style: Cody-Waite range reduction plus a minimax polynomial;
-// measured max error 1 ulp (exp) and 1 ulp (log) over the whole float range against a
-// float64 reference (native/tests/elementwise_test.cpp checks <= 2 ulp), with IEEE special
-// values: exp(-inf) = 0, exp(+inf) = +inf, exp overflows to +inf above ln(FLT_MAX) and flushes
-// through the subnormals to 0; log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, NaN -> NaN.
+// Branch-free float32 log and tanh that the compiler vectorizes (std::logf/tanhf are library
+// calls it cannot); exp is the library's shared one (kernels/math/exp.h). Cephes-style:
+// Cody-Waite range reduction plus a minimax polynomial; log's measured max error is 1 ulp over
+// the whole float range against a float64 reference (native/tests/elementwise_test.cpp checks
+// <= 2 ulp), with IEEE special values: log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf,
+// NaN -> NaN.
 //
 // Included by an ISA translation unit after it defines KILN_ISA_NS; everything here lives
 // in that ISA's namespace so the scalar and AVX2 copies never collide (ODR).
@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+
+#include "kernels/math/exp.h"
 
 namespace kiln::KILN_ISA_NS {
 
@@ -45,34 +47,6 @@ static inline float bits_float(std::uint32_t u) {
 static inline float select_f32(bool c, float a, float b) {
   const std::uint32_t mask = 0u - static_cast<std::uint32_t>(c);
   return bits_float((float_bits(a) & mask) | (float_bits(b) & ~mask));
-}
-
-static inline float exp_f32(float x) {
-  // Below -104 the result rounds to 0, above 88.8 it overflows: clamping keeps the exponent
-  // arithmetic in range and lets the final multiplications produce 0 and +inf. NaN passes
-  // the clamps (comparisons are false) and propagates through the polynomial.
-  float xc = select_f32(x < -104.0f, -104.0f, x);
-  xc = select_f32(xc > 88.8f, 88.8f, xc);
-  // n = round(x / ln2) by the 1.5 * 2^23 trick; its integer sits in the low mantissa bits.
-  const float magic = 12582912.0f;
-  const float t = KILN_MADD(xc, 1.44269504088896341f, magic);
-  const float n = t - magic;
-  const std::int32_t ni = static_cast<std::int32_t>(float_bits(t) - float_bits(magic));
-  float r = KILN_MADD(n, -0.693359375f, xc);
-  r = KILN_MADD(n, 2.12194440e-4f, r);
-  float p = 1.9875691500e-4f;
-  p = KILN_MADD(p, r, 1.3981999507e-3f);
-  p = KILN_MADD(p, r, 8.3334519073e-3f);
-  p = KILN_MADD(p, r, 4.1665795894e-2f);
-  p = KILN_MADD(p, r, 1.6666665459e-1f);
-  p = KILN_MADD(p, r, 5.0000001201e-1f);
-  const float y = KILN_MADD(p, r * r, r) + 1.0f;
-  // 2^n as two normal factors so subnormal results are reached without a denormal scale.
-  const std::int32_t n1 = ni >> 1;
-  const std::int32_t n2 = ni - n1;
-  const float s1 = bits_float(static_cast<std::uint32_t>(n1 + 127) << 23);
-  const float s2 = bits_float(static_cast<std::uint32_t>(n2 + 127) << 23);
-  return y * s1 * s2;
 }
 
 static inline float log_f32(float x) {
@@ -122,7 +96,7 @@ static inline float tanh_f32(float x) {
   p = KILN_MADD(p, z, 1.33314422036e-1f);
   p = KILN_MADD(p, z, -3.33332819422e-1f);
   const float small = KILN_MADD(p * z, x, x);
-  const float large = 1.0f - 2.0f / (exp_f32(ax + ax) + 1.0f);
+  const float large = 1.0f - 2.0f / (exp_scalar(ax + ax) + 1.0f);
   return std::copysign(select_f32(ax < 0.625f, std::fabs(small), large), x);  // keeps tanh(-0) = -0
 }
 

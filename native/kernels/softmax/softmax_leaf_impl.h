@@ -21,11 +21,18 @@
 #error "define KILN_ISA_NS (scalar or avx2) before including softmax_leaf_impl.h"
 #endif
 
+#include "kernels/math/exp.h"
+
 namespace kiln {
 namespace KILN_ISA_NS {
 
 #include "kernels/reduce/simd_types.h"
-#include "kernels/softmax/vec_exp.h"
+
+// exp on one register of T (exp_vec of kernels/math/exp.h on the Simd types).
+template <class T>
+static inline typename Simd<T>::V exp_simd(typename Simd<T>::V x) {
+  return exp_vec<T, typename Simd<T>::V, typename Simd<T>::U>(x);
+}
 
 namespace {
 
@@ -68,13 +75,13 @@ T exp_shift_sum(const T* x, T* y, std::int64_t n, T m) {
   V acc = V{};
   std::int64_t i = 0;
   for (; i + N <= n; i += N) {
-    const V e = vec_exp<T>(load_vec<V>(x + i) - m);
+    const V e = exp_simd<T>(load_vec<V>(x + i) - m);
     if (y) std::memcpy(y + i, &e, sizeof e);
     acc += e;
   }
   T tail = 0;
   for (; i < n; ++i) {
-    const T e = vec_exp(x[i] - m);
+    const T e = exp_scalar(x[i] - m);
     if (y) y[i] = e;
     tail += e;
   }
@@ -120,7 +127,7 @@ void softmax_backward_rows(bool log, const T* y, const T* dy, T* dx, std::int64_
   for (std::int64_t r = 0; r < rows; ++r, y += dim, dy += dim, dx += dim) {
     if (log) {
       const T s = row_dot(dy, static_cast<const T*>(nullptr), dim);
-      for (std::int64_t i = 0; i < dim; ++i) dx[i] = dy[i] - vec_exp(y[i]) * s;
+      for (std::int64_t i = 0; i < dim; ++i) dx[i] = dy[i] - exp_scalar(y[i]) * s;
     } else {
       const T s = row_dot(dy, y, dim);
       for (std::int64_t i = 0; i < dim; ++i) dx[i] = y[i] * (dy[i] - s);
@@ -144,10 +151,15 @@ void softmax_cols(bool log, const T* x, T* y, std::int64_t dim, std::int64_t inn
   for (std::int64_t d = 0; d < dim; ++d) {
     const T* xr = x + d * inner;
     T* yr = y + d * inner;
-    for (std::int64_t c = 0; c < width; ++c) {
-      const T e = vec_exp(xr[c] - m[c]);
-      if (!log) yr[c] = e;
-      s[c] += e;
+    // Two loops rather than a store under `if (!log)`: exp's body is too big for GCC to unswitch
+    // the condition out of the loop itself, and a conditional store does not vectorize.
+    if (log) {
+      for (std::int64_t c = 0; c < width; ++c) s[c] += exp_scalar(xr[c] - m[c]);
+    } else {
+      for (std::int64_t c = 0; c < width; ++c) {
+        yr[c] = exp_scalar(xr[c] - m[c]);
+        s[c] += yr[c];
+      }
     }
   }
   if (log) {
@@ -172,7 +184,7 @@ void softmax_backward_cols(bool log, const T* y, const T* dy, T* dx, std::int64_
   for (std::int64_t d = 0; d < dim; ++d) {
     const std::int64_t o = d * inner;
     if (log) {
-      for (std::int64_t c = 0; c < width; ++c) dx[o + c] = dy[o + c] - vec_exp(y[o + c]) * s[c];
+      for (std::int64_t c = 0; c < width; ++c) dx[o + c] = dy[o + c] - exp_scalar(y[o + c]) * s[c];
     } else {
       for (std::int64_t c = 0; c < width; ++c) dx[o + c] = y[o + c] * (dy[o + c] - s[c]);
     }
@@ -226,7 +238,7 @@ void cross_entropy_grad_row(const T* x, T* dx, std::int64_t n, T lse, T g_total,
       T coef = c_uniform;
       if constexpr (has_t.value) coef += c_target * t[j];
       if constexpr (has_w.value) coef *= w[j];
-      dx[j] = g_total * vec_exp(x[j] - lse) - coef;
+      dx[j] = g_total * exp_scalar(x[j] - lse) - coef;
     }
   });
 }
