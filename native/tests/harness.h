@@ -32,6 +32,18 @@ inline bool close(double a, double b, double rtol, double atol) {
   return std::fabs(a - b) <= atol + rtol * std::fabs(b);
 }
 
+// Central difference (f(x + h) - f(x - h)) / 2h in coordinate i of x; x[i] is restored.
+template <class F>
+double central_difference(std::vector<double>& x, std::size_t i, double h, F&& f) {
+  const double keep = x[i];
+  x[i] = keep + h;
+  const double up = f();
+  x[i] = keep - h;
+  const double down = f();
+  x[i] = keep;
+  return (up - down) / (2 * h);
+}
+
 }  // namespace kiln::test
 
 #define KILN_CAT2(a, b) a##b

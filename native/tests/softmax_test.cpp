@@ -119,13 +119,7 @@ TEST(softmax_backward_matches_numerical_gradient) {
         return l;
       };
       for (std::size_t k = 0; k < n; ++k) {
-        const double h = 1e-6, keep = x[k];
-        x[k] = keep + h;
-        const double up = loss();
-        x[k] = keep - h;
-        const double down = loss();
-        x[k] = keep;
-        CHECK_CLOSE(dx[k], (up - down) / (2 * h), 1e-6, 1e-7);
+        CHECK_CLOSE(dx[k], kiln::test::central_difference(x, k, 1e-6, loss), 1e-6, 1e-7);
       }
     }
 }
@@ -241,14 +235,9 @@ void check_cross_entropy(const CeCase& k, std::uint32_t seed) {
   };
   const double grad_tol = std::is_same<T, float>::value ? 1e-4 : 1e-6;
   for (std::size_t q = 0; q < nc; q += std::max<std::size_t>(1, nc / 40)) {
-    const double keep = xr[q], h = 1e-5;
-    xr[q] = keep + h;
-    const double up = objective();
-    xr[q] = keep - h;
-    const double down = objective();
-    xr[q] = keep;
-    if (std::isnan(up)) continue;  // every sample ignored: 'mean' is NaN, the kernel's gradient 0
-    CHECK_CLOSE(dx[q], (up - down) / (2 * h), grad_tol, grad_tol);
+    const double numeric = kiln::test::central_difference(xr, q, 1e-5, objective);
+    if (std::isnan(numeric)) continue;  // every sample ignored: 'mean' is NaN, the kernel's gradient 0
+    CHECK_CLOSE(dx[q], numeric, grad_tol, grad_tol);
   }
 }
 
@@ -381,13 +370,7 @@ TEST(multi_margin_matches_reference_and_numerical_gradient) {
             return g[0] * (red == LossReduction::Mean ? s / n : s);
           };
           for (std::size_t q = 0; q < xr.size(); ++q) {
-            const double keep = xr[q], h = 1e-7;
-            xr[q] = keep + h;
-            const double up = objective();
-            xr[q] = keep - h;
-            const double down = objective();
-            xr[q] = keep;
-            CHECK_CLOSE(dx[q], (up - down) / (2 * h), 1e-5, 1e-6);
+            CHECK_CLOSE(dx[q], kiln::test::central_difference(xr, q, 1e-7, objective), 1e-5, 1e-6);
           }
         }
 }
