@@ -24,3 +24,4 @@ export { opTable } from './ops/op';
 export type { OpInfo, OpSample } from './ops/op';
 
 export * as data from './data/index';
+export * as io from './io/index';
