@@ -25,3 +25,5 @@ export type { OpInfo, OpSample } from './ops/op';
 
 export * as data from './data/index';
 export * as io from './io/index';
+export { ProgressBar, countCorrect, evaluate, fit, formatEpoch } from './train/index';
+export type { EpochLog, Evaluation, EvaluateOptions, FitOptions, ProgressOptions } from './train/index';
