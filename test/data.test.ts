@@ -249,6 +249,9 @@ describe('meanStd and normalize', () => {
     expect(after.mean).toBeCloseTo(0, 5);
     expect(after.std).toBeCloseTo(1, 5);
     expect(z.values()[7]).toBeCloseTo((values[7] - m) / s, 5);
+    const y = kiln.tensor(values);
+    expect(kiln.data.normalize(y, { mean, std }, { inplace: true })).toBe(y);
+    expect(Array.from(y.values())).toEqual(Array.from(z.values()));
     expect(() => kiln.data.normalize(x, { mean: 0, std: 0 })).toThrow(/normalize: need a finite mean and a positive std, got mean 0 and std 0/);
     expect(() => kiln.data.meanStd(kiln.zeros([0]))).toThrow(/meanStd: tensor is empty/);
   });
