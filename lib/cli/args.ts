@@ -8,10 +8,12 @@ export class UsageError extends Error {}
 export const MODELS = ['mlp', 'cnn'] as const;
 export const DATASETS = ['mnist', 'fashion-mnist'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+export const SCHEDULES = ['cosine', 'constant'] as const;
 
 export type ModelName = (typeof MODELS)[number];
 export type DatasetName = (typeof DATASETS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
+export type ScheduleName = (typeof SCHEDULES)[number];
 
 export interface TrainConfig {
   model: ModelName;
@@ -21,6 +23,9 @@ export interface TrainConfig {
   lr: number;
   momentum: number;
   weightDecay: number;
+  schedule: ScheduleName;
+  labelSmoothing: number;
+  augment: number;
   epochs: number;
   batchSize: number;
   valFraction: number;
@@ -31,10 +36,11 @@ export interface TrainConfig {
   progress: boolean;
 }
 
-// BENCH.md's W2 (MLP) and W3 (CNN) hyperparameters, with epochs enough for the accuracy bars.
-const MODEL_DEFAULTS: Record<ModelName, { sgdLr: number; batchSize: number; epochs: number }> = {
-  mlp: { sgdLr: 0.05, batchSize: 128, epochs: 10 },
-  cnn: { sgdLr: 0.02, batchSize: 64, epochs: 4 },
+// BENCH.md's W2 (MLP) and W3 (CNN) batch sizes; learning rates, epochs and shifts chosen so
+// each default run clears its accuracy bar (95% MLP, 97% CNN) in about a minute on one core.
+const MODEL_DEFAULTS: Record<ModelName, { sgdLr: number; batchSize: number; epochs: number; augment: number }> = {
+  mlp: { sgdLr: 0.05, batchSize: 128, epochs: 30, augment: 2 },
+  cnn: { sgdLr: 0.05, batchSize: 64, epochs: 4, augment: 1 },
 };
 // PyTorch's default learning rates for the adaptive optimizers.
 const ADAPTIVE_LR: Record<Exclude<OptimizerName, 'sgd'>, number> = { adam: 1e-3, adamw: 1e-3, rmsprop: 1e-3, adagrad: 1e-2 };
@@ -55,11 +61,17 @@ Options:
   --data-dir DIR           where the Fashion-MNIST IDX files are
                            (default /usr/share/datasets/fashion-mnist)
   --optimizer NAME         ${OPTIMIZERS.join('|')} (default sgd, momentum 0.9)
-  --lr X                   learning rate (default: sgd 0.05 for mlp, 0.02 for cnn;
+  --lr X                   learning rate (default: sgd 0.05;
                            adam/adamw/rmsprop 0.001; adagrad 0.01)
   --momentum X             SGD and RMSprop momentum (default 0.9 for sgd, 0 for rmsprop)
   --weight-decay X         weight decay (default 0; 0.01 for adamw)
-  --epochs N               passes over the training set (default 10 for mlp, 4 for cnn)
+  --schedule cosine|constant
+                           learning rate over the run: cosine annealing to 0, stepped every
+                           batch, or constant (default cosine)
+  --label-smoothing X      cross-entropy label smoothing (default 0)
+  --augment N              shift training images by up to N pixels at random (default 2 for
+                           mlp, 1 for cnn; 0 turns it off)
+  --epochs N               passes over the training set (default 30 for mlp, 4 for cnn)
   --batch-size N           default 128 for mlp, 64 for cnn
   --val-fraction X         share of the training split held out for validation (default 0.1)
   --limit N                train on at most N samples (quick runs)
@@ -78,6 +90,9 @@ const OPTIONS = {
   lr: { type: 'string' },
   momentum: { type: 'string' },
   'weight-decay': { type: 'string' },
+  schedule: { type: 'string' },
+  'label-smoothing': { type: 'string' },
+  augment: { type: 'string' },
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
   'val-fraction': { type: 'string' },
@@ -124,6 +139,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | null {
     if (unknown) throw new UsageError(`unknown option ${unknown[1]}`);
     const missing = /Option '([^']+)' argument missing/.exec(message);
     if (missing) throw new UsageError(`${missing[1].replace(/^-\w, /, '')} needs a value`);
+    const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new UsageError(`write ${ambiguous[1]}=VALUE for a value that starts with '-'`);
     throw new UsageError(message.split('\n')[0]);
   }
   if (values.help === true) return null;
@@ -144,6 +161,9 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | null {
     optimizer,
     lr: number('lr', str('lr'), optimizer === 'sgd' ? defaults.sgdLr : ADAPTIVE_LR[optimizer], POSITIVE),
     momentum: number('momentum', str('momentum'), optimizer === 'sgd' ? 0.9 : 0, FRACTION),
+    schedule: choice('schedule', str('schedule'), SCHEDULES, 'cosine'),
+    labelSmoothing: number('label-smoothing', str('label-smoothing'), 0, FRACTION),
+    augment: number('augment', str('augment'), defaults.augment, NON_NEGATIVE_INT),
     weightDecay: number('weight-decay', str('weight-decay'), optimizer === 'adamw' ? 0.01 : 0, NON_NEGATIVE),
     epochs: number('epochs', str('epochs'), defaults.epochs, POSITIVE_INT),
     batchSize: number('batch-size', str('batch-size'), defaults.batchSize, POSITIVE_INT),

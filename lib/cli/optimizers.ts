@@ -22,7 +22,7 @@ export function buildOptimizer(config: TrainConfig, params: Tensor[]): optim.Opt
 
 /** "sgd (lr 0.05, momentum 0.9)" for the run's header line. */
 export function describeOptimizer(config: TrainConfig): string {
-  const parts = [`lr ${config.lr}`];
+  const parts = [`lr ${config.lr}${config.schedule === 'cosine' ? ' cosine-annealed' : ''}`];
   if (config.momentum > 0) parts.push(`momentum ${config.momentum}`);
   if (config.weightDecay > 0) parts.push(`weight decay ${config.weightDecay}`);
   return `${config.optimizer} (${parts.join(', ')})`;

@@ -2,6 +2,7 @@
 // std), holds out a validation share, trains with fit(), reports the test accuracy on the
 // held-out test split, and saves the weights as safetensors.
 import { getNumThreads, setNumThreads } from '../backend';
+import { RandomShift } from '../data/augment';
 import { DataLoader } from '../data/loader';
 import { Subset, TensorDataset, type Dataset } from '../data/dataset';
 import { fashionMnist, FASHION_MNIST_DIR } from '../data/datasets/fashion_mnist';
@@ -9,9 +10,12 @@ import { mnist } from '../data/datasets/mnist';
 import { meanStd, normalize, type MeanStd } from '../data/normalize';
 import { randomSplit } from '../data/split';
 import { saveSafetensors } from '../io/safetensors';
+import { crossEntropy } from '../ops/softmax';
+import { CosineAnnealingLR } from '../optim/lr/index';
 import { manualSeed } from '../tensor/generator';
 import { evaluate } from '../train/evaluate';
 import { fit, formatEpoch } from '../train/fit';
+import type { Tensor } from '../tensor/tensor';
 import type { TrainConfig } from './args';
 import { MODEL_BUILDERS } from './models';
 import { buildOptimizer, describeOptimizer } from './optimizers';
@@ -53,20 +57,27 @@ export async function trainCommand(config: TrainConfig, out: Output): Promise<vo
   const model = spec.build();
   const optimizer = buildOptimizer(config, model.parameters());
   const threads = getNumThreads();
-  line(out.stdout, `kiln train: ${config.model} on ${config.data}, ${describeOptimizer(config)}, batch ${config.batchSize}, ${config.epochs} epoch${config.epochs > 1 ? 's' : ''}, seed ${config.seed}, ${threads} thread${threads > 1 ? 's' : ''}`);
+  const extras = [config.augment > 0 ? `shifts up to ${config.augment} px` : 'no augmentation', ...(config.labelSmoothing > 0 ? [`label smoothing ${config.labelSmoothing}`] : [])];
+  line(out.stdout, `kiln train: ${config.model} on ${config.data}, ${describeOptimizer(config)}, batch ${config.batchSize}, ${config.epochs} epoch${config.epochs > 1 ? 's' : ''}, ${extras.join(', ')}, seed ${config.seed}, ${threads} thread${threads > 1 ? 's' : ''}`);
   line(out.stdout, `data: ${data.source}; ${data.train.length} train, ${data.validation?.length ?? 0} validation, ${data.test.length} test samples; standardized by mean ${data.stats.mean.toFixed(4)}, std ${data.stats.std.toFixed(4)}`);
   line(out.stdout, `model: ${spec.describe}, ${model.numParameters().toLocaleString('en-US')} parameters`);
 
-  const loader = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, seed: config.seed });
+  // Shifted-in pixels take the value blank background has after standardization.
+  const train = config.augment > 0 ? new RandomShift(data.train, { maxShift: config.augment, fill: -data.stats.mean / data.stats.std, imageSize: [28, 28], seed: config.seed }) : data.train;
+  const loader = new DataLoader(train, { batchSize: config.batchSize, shuffle: true, seed: config.seed });
   const evalLoader = (ds: Dataset): DataLoader => new DataLoader(ds, { batchSize: 1000 });
+  const lossFn = (output: Tensor, target: Tensor): Tensor => crossEntropy(output, target, { labelSmoothing: config.labelSmoothing });
   await fit(model, optimizer, loader, {
     epochs: config.epochs,
+    lossFn,
+    scheduler: config.schedule === 'cosine' ? new CosineAnnealingLR(optimizer, { Tmax: config.epochs * loader.length }) : undefined,
+    schedulerStep: 'batch',
     validation: data.validation === null ? undefined : evalLoader(data.validation),
     progress: config.progress ? { stream: out.stderr } : false,
     onEpoch: (log) => line(out.stdout, formatEpoch(log)),
   });
 
-  const test = await evaluate(model, evalLoader(data.test));
+  const test = await evaluate(model, evalLoader(data.test), { lossFn });
   const accuracy = test.accuracy as number;
   line(out.stdout, `test: loss ${test.loss.toFixed(4)} acc ${(100 * accuracy).toFixed(2)}% on ${test.samples} held-out samples`);
   const state = model.stateDict();
