@@ -137,8 +137,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | null {
     const message = (e as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(message);
     if (unknown) throw new UsageError(`unknown option ${unknown[1]}`);
-    const missing = /Option '([^']+)' argument missing/.exec(message);
-    if (missing) throw new UsageError(`${missing[1].replace(/^-\w, /, '')} needs a value`);
+    const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
+    if (missing) throw new UsageError(`${missing[1]} needs a value`);
     const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(message);
     if (ambiguous) throw new UsageError(`write ${ambiguous[1]}=VALUE for a value that starts with '-'`);
     throw new UsageError(message.split('\n')[0]);
