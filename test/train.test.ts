@@ -222,6 +222,22 @@ describe('progress line', () => {
     expect(text.endsWith('\r\x1b[K')).toBe(true);
   });
 
+  it('narrows the bar, never the numbers, to fit the terminal', async () => {
+    for (const columns of [64, 48]) {
+      const out = silent();
+      Object.assign(out.stream as object, { columns });
+      await train({ stream: out.stream, tty: true, interval: 0 });
+      const lines = out.text().split('\r').map((l) => l.replace('\x1b[K', '')).filter((l) => l !== '');
+      expect(lines).toHaveLength(6);
+      for (const line of lines) {
+        expect(line.length).toBeLessThan(columns);
+        expect(line).toMatch(/ \d\/6 0:00<0:00 loss \d\.\d{4} acc \d+\.\d\d%$/);
+      }
+      // 48 columns leave no room for a bar.
+      expect(lines[0].includes('[')).toBe(columns === 64);
+    }
+  });
+
   it('prints plain lines elsewhere, skipping the first interval', async () => {
     const out = silent();
     await train({ stream: out.stream, tty: false, interval: 0 });
