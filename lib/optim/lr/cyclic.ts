@@ -1,6 +1,6 @@
 // Cyclical learning rates (Smith 2017, "Cyclical Learning Rates for Training Neural Networks",
 // seed 003): the lr goes back and forth between two bounds, stepped once per batch.
-import { getMomentum, resolveCycleMomentum, setMomentum } from './momentum';
+import { resolveCycleMomentum, setMomentum } from './momentum';
 import { LRScheduler, checkOptimizer, type SchedulableOptimizer } from './scheduler';
 import { perGroup, requireFinite, requireOneOf, requirePositive } from './validate';
 
@@ -92,9 +92,8 @@ export class CyclicLR extends LRScheduler {
     }
     this.cycleMomentum = resolveCycleMomentum(where, groups, options.cycleMomentum);
     if (this.cycleMomentum) {
-      const base = perGroup(where, 'baseMomentum', options.baseMomentum ?? 0.8, groups.length);
-      groups.forEach((g, i) => setMomentum(g, base[i]));
-      this.baseMomentums = groups.map(getMomentum);
+      this.baseMomentums = perGroup(where, 'baseMomentum', options.baseMomentum ?? 0.8, groups.length);
+      groups.forEach((g, i) => setMomentum(g, this.baseMomentums[i]));
       this.maxMomentums = perGroup(where, 'maxMomentum', options.maxMomentum ?? 0.9, groups.length);
     }
     this.initialStep();

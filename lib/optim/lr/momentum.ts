@@ -16,11 +16,6 @@ export function setMomentum(group: ParamGroupLike, value: number): void {
   else group.momentum = value;
 }
 
-/** The group's momentum, or beta1 when the group has betas. */
-export function getMomentum(group: ParamGroupLike): number {
-  return hasBetas(group) ? group.betas[0] : (group.momentum as number);
-}
-
 /**
  * Whether to cycle momentum: by default when every group has a momentum or betas; `true`
  * insists (and throws naming the first group without either), `false` never cycles.
