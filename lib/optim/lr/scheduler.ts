@@ -84,7 +84,10 @@ export abstract class LRScheduler {
   /** The lr of every group as a function of lastEpoch alone, when the schedule has one. */
   protected closedFormLr?(): number[];
 
-  /** Runs construction's step: resets the step count and applies the epoch-0 lr. */
+  /**
+   * Runs construction's step: resets the step count and applies the epoch-0 lr. Public for
+   * SequentialLR, which re-runs it on its first schedule.
+   */
   initialStep(): void {
     this.stepCount = 0;
     this.step();
