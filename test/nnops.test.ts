@@ -110,6 +110,13 @@ describe('conv2d gradients', () => {
   });
 });
 
+describe('layerNorm', () => {
+  it('takes a number as a one-dimensional normalizedShape', () => {
+    const x = kiln.randn([3, 2, 6], { dtype: 'float64', generator: new kiln.Generator(11) });
+    expect(Array.from(kiln.layerNorm(x, 6).values())).toEqual(Array.from(kiln.layerNorm(x, [6]).values()));
+  });
+});
+
 describe('maxPool2dWithIndices', () => {
   it('returns int32 plane positions of each max, which outlive backward', () => {
     const x = f64([1, 5, 2, 0, 3, 4, 9, 8, 7, 6, -1, 2, 0, 0, 11, 1], [1, 1, 4, 4], true);

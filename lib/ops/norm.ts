@@ -178,11 +178,12 @@ const layerNormOp = defineOp<[Tensor, Tensor | null, Tensor | null, number, RowN
 });
 
 /**
- * Layer normalization over the trailing dimensions `normalizedShape` of input, then
- * weight * x + bias (each of shape normalizedShape, optional).
+ * Layer normalization over the trailing dimensions `normalizedShape` of input (a number is
+ * one dimension), then weight * x + bias (each of shape normalizedShape, optional).
  */
-export function layerNorm(input: Tensor, normalizedShape: number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+export function layerNorm(input: Tensor, normalizedShape: number | number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
   floatDType('layerNorm', [['input', input], ['weight', weight], ['bias', bias]]);
+  if (typeof normalizedShape === 'number') normalizedShape = [normalizedShape];
   const k = normalizedShape.length;
   const tail = input.shape.slice(input.ndim - k);
   if (k === 0 || k > input.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
