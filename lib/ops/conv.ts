@@ -9,6 +9,7 @@ import { f32 } from './kernels';
 import { defineOp, register } from './op';
 import { checkShapeIs, floatDType, pair, type FloatArray } from './spatial_args';
 
+/** conv2d's geometry options; a number applies to both height and width. */
 export interface Conv2dOptions {
   stride?: number | [number, number];
   /**

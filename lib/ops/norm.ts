@@ -47,6 +47,7 @@ const outArray = (t: Tensor | null): FloatArray | null => (t === null ? null : (
 
 // --- BatchNorm -----------------------------------------------------------------------------
 
+/** batchNorm's mode and constants (PyTorch's defaults). */
 export interface BatchNormOptions {
   /** Batch statistics (and a running-stat update) when true; running statistics when false (default). */
   training?: boolean;
