@@ -9,3 +9,4 @@ export * from './softmax';
 export * from './views';
 export { onesLike, zerosLike } from '../tensor/creation';
 export * from './indexing';
+export * from './loss';
