@@ -24,13 +24,16 @@ import { defineOp, register } from './op';
 import { sum } from './reduce';
 import { reshape } from './views';
 
+/** How a loss reduces its per-element values: 'mean', 'sum' or 'none'. */
 export type { LossReduction };
 
+/** Options every loss takes. */
 export interface LossOptions {
   /** 'mean' (default) over all elements, 'sum', or 'none' (the per-element losses). */
   reduction?: LossReduction;
 }
 
+/** Options of nllLoss. */
 export interface NllLossOptions extends LossOptions {
   /** Per-class weights [C] (no gradient). */
   weight?: Tensor | null;
@@ -74,6 +77,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
   return reduction === 'sum' ? total : div(total, weightTotal);
 }
 
+/** Options of multiMarginLoss. */
 export interface MultiMarginLossOptions extends LossOptions {
   /** The hinge's exponent: 1 (default) or 2. */
   p?: 1 | 2;
@@ -148,6 +152,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {})
   return reduceLoss(abs(sub(x, t)), reduction);
 }
 
+/** Options of huberLoss. */
 export interface HuberLossOptions extends LossOptions {
   /** Where the loss turns from quadratic to linear (> 0, default 1). */
   delta?: number;
@@ -169,6 +174,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   return reduceLoss(mul(q, sub(a, mul(q, 0.5))), reduction);
 }
 
+/** Options of bceLoss. */
 export interface BceLossOptions extends LossOptions {
   /** Multiplies each element's loss; broadcasts to the input's shape (no gradient). */
   weight?: Tensor | null;
@@ -213,6 +219,7 @@ export function bceLoss(input: Tensor, target: Tensor, options: BceLossOptions =
   return reduceLoss(w === null ? losses : mul(losses, w), reduction);
 }
 
+/** Options of bceWithLogitsLoss. */
 export interface BceWithLogitsLossOptions extends BceLossOptions {
   /** Weight of the positive term (t log sigmoid(x)), broadcast to the input (e.g. [C]; no gradient). */
   posWeight?: Tensor | null;
