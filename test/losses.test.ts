@@ -224,3 +224,19 @@ describe('errors name the loss and the bad value', () => {
   ];
   for (const [name, fn, message] of cases) it(name, () => expect(fn).toThrow(message));
 });
+
+describe('dtypes', () => {
+  it('targets take the input dtype; integer inputs become float32; gradients keep each dtype', () => {
+    for (const loss of ['mseLoss', 'l1Loss', 'huberLoss', 'bceLoss', 'bceWithLogitsLoss']) {
+      const x = kiln.tensor([[0.2, 0.7], [0.4, 0.9]], { dtype: 'float32', requiresGrad: true });
+      const t = kiln.tensor([[0, 1], [0.5, 0.25]], { dtype: 'float64', requiresGrad: true });
+      const out = losses[loss](x, t);
+      expect(out.dtype, loss).toBe('float32');
+      const [gx, gt] = kiln.grad(out, [x, t]);
+      expect([(gx as Tensor).dtype, (gt as Tensor).dtype], loss).toEqual(['float32', 'float64']);
+      const want = losses[loss](kiln.tensor([[0.2, 0.7], [0.4, 0.9]], { dtype: 'float64' }), kiln.tensor([[0, 1], [0.5, 0.25]], { dtype: 'float64' })).item();
+      expect(out.item(), loss).toBeCloseTo(want, 6);
+    }
+    expect(kiln.mseLoss(kiln.tensor([1, 2], { dtype: 'int32' }), kiln.tensor([0, 0], { dtype: 'int32' })).dtype).toBe('float32');
+  });
+});

@@ -54,7 +54,8 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
   const { x, target: t, lossShape } = classRows(op, logProbs, target, false);
   const [n, c] = x.shape;
   const y = checkClassIndices(op, t, c, ignoreIndex);
-  const w = classWeight(op, weight, c, x.dtype)?.values();
+  const classWeights = classWeight(op, weight, c, x.dtype);
+  const w = classWeights === null ? undefined : Float64Array.from(classWeights.values());
   // Ignored samples pick class 0 and are masked out afterwards (their log-probabilities may be -inf).
   const picks = new Int32Array(n);
   const sampleWeights = new Float64Array(n);

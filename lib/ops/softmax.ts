@@ -61,6 +61,7 @@ export function logSoftmax(x: Tensor, axis: number): Tensor {
   return softmaxOp(c, c.ndim === 0 ? 0 : a, true);
 }
 
+/** Options of crossEntropy. */
 export interface CrossEntropyOptions {
   /** Per-class weights [C] (they get no gradient, as in PyTorch). */
   weight?: Tensor | null;
