@@ -169,10 +169,10 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   checkReduction(op, reduction);
   if (typeof delta !== 'number' || !(delta > 0) || delta === Infinity) throw new RangeError(`${op}: delta must be a positive finite number, got ${String(delta)}`);
   const [x, t] = sameShapePair(op, input, target);
-  const a = abs(sub(x, t));
-  // With q = min(a, delta) both branches are q (a - q / 2), and so is the gradient.
-  const q = clamp(a, null, delta);
-  return reduceLoss(mul(q, sub(a, mul(q, 0.5))), reduction);
+  const d = sub(x, t);
+  // With c = clamp(d, -delta, delta) both branches are c (d - c / 2), and its gradient is c.
+  const c = clamp(d, -delta, delta);
+  return reduceLoss(mul(c, sub(d, mul(c, 0.5))), reduction);
 }
 
 /** Options of bceLoss. */
