@@ -13,7 +13,7 @@ export type StateValue = Tensor | number | boolean | null | StateValue[];
 export type ParamState = Record<string, StateValue>;
 
 /** A parameter group: its parameters and every option (the optimizer's defaults filled in). */
-export type ParamGroup<O extends object = Record<string, unknown>> = O & { params: Tensor[]; lr: number; [option: string]: unknown };
+export type ParamGroup<O extends object = object> = O & { params: Tensor[]; lr: number; [option: string]: unknown };
 
 /** A group as given to a constructor or addParamGroup: parameters plus options overriding the defaults. */
 export interface ParamGroupSpec {
@@ -111,7 +111,7 @@ function copyOption(v: unknown): unknown {
  * (`validateGroup`) and steps a group (`stepGroup`), usually through `runBatches`, which gives
  * it the group's parameters with a gradient as one KernelBatch per dtype.
  */
-export abstract class Optimizer<O extends object = Record<string, unknown>> {
+export abstract class Optimizer<O extends object = object> {
   readonly paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state (created on a parameter's first step). */
   readonly state = new Map<Tensor, ParamState>();
