@@ -9,3 +9,5 @@ export { Adagrad } from './adagrad';
 export type { AdagradOptions } from './adagrad';
 export { RMSprop } from './rmsprop';
 export type { RMSpropOptions } from './rmsprop';
+export { adaptiveClipGrad, clipGradNorm, clipGradValue } from './clip';
+export type { ClipGradNormOptions } from './clip';
