@@ -11,3 +11,5 @@ export { RMSprop } from './rmsprop';
 export type { RMSpropOptions } from './rmsprop';
 export { adaptiveClipGrad, clipGradNorm, clipGradValue } from './clip';
 export type { ClipGradNormOptions } from './clip';
+export { ScheduleFreeAdamW } from './schedule_free';
+export type { ScheduleFreeAdamWOptions } from './schedule_free';
