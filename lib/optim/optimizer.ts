@@ -140,8 +140,8 @@ export abstract class Optimizer<O extends object = object> {
   /** Checks a group's options; throws naming the optimizer, the option and the value. */
   protected abstract validateGroup(group: ParamGroup<O>): void;
 
-  /** Updates the group's parameters that have a gradient. */
-  protected abstract stepGroup(group: ParamGroup<O>): void;
+  /** Updates the group's parameters that have a gradient (`loss`: the step's closure's, if any). */
+  protected abstract stepGroup(group: ParamGroup<O>, loss?: number): void;
 
   /** Adds a group (its parameters and option overrides; the defaults fill the rest). */
   addParamGroup(spec: ParamGroupSpec): void {
@@ -170,7 +170,7 @@ export abstract class Optimizer<O extends object = object> {
    */
   step(closure?: Closure): number | undefined {
     const loss = closure === undefined ? undefined : lossValue(enableGrad(closure));
-    for (const group of this.paramGroups) this.stepGroup(group);
+    for (const group of this.paramGroups) this.stepGroup(group, loss);
     return loss;
   }
 
