@@ -213,6 +213,7 @@ describe('Optimizer base', () => {
     expect(() => new optim.SGD([w.mul(2)])).toThrow(/SGD: can't optimize a non-leaf tensor/);
     expect(() => new optim.SGD([kiln.tensor([1, 2], { dtype: 'int32' })])).toThrow(/SGD: parameter 0 of group 0 has dtype int32/);
     expect(() => new optim.SGD([kiln.zeros([2, 3]).T])).toThrow(/SGD: parameter 0 of group 0 is not contiguous/);
+    expect(() => new optim.SGD([{ params: [w], weight_decay: 0.1 }])).toThrow(/SGD: unknown option 'weight_decay' in parameter group 0 \(options: lr, momentum, dampening, weightDecay, nesterov, maximize\)/);
     expect(() => new optim.SGD([])).toThrow(/SGD: got an empty parameter list/);
     const opt = new optim.Adam([w], { lr: 0.1 });
     expect(() => opt.addParamGroup({ params: [w] })).toThrow(/Adam: parameter 0 of group 1 appears more than once/);

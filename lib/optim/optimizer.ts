@@ -158,6 +158,11 @@ export abstract class Optimizer<O extends object = object> {
       if (seen.has(p)) throw new Error(`${this.name}: ${where} appears more than once among the parameter groups`);
       seen.add(p);
     });
+    for (const k of Object.keys(spec)) {
+      if (k !== 'params' && !(k in this.defaults)) {
+        throw new Error(`${this.name}: unknown option '${k}' in parameter group ${this.paramGroups.length} (options: ${Object.keys(this.defaults).join(', ')})`);
+      }
+    }
     const group = { ...spec, params } as Record<string, unknown>;
     for (const [k, v] of Object.entries(this.defaults)) if (!(k in group) || group[k] === undefined) group[k] = copyOption(v);
     this.validateGroup(group as ParamGroup<O>);
