@@ -171,6 +171,29 @@ describe('Optimizer base', () => {
     expect(b.dtype).toBe('float64');
   });
 
+  it('step(closure) evaluates the closure with grad mode on, returns its loss and steps with its gradients', () => {
+    const p = makeParams();
+    const q = makeParams();
+    const a = new optim.Adam(names.map((n) => p[n]), { lr: 0.02 });
+    const b = new optim.Adam(names.map((n) => q[n]), { lr: 0.02 });
+    for (let t = 0; t < 3; t++) {
+      const want = trainStep(b, q);
+      b.step();
+      const got = kiln.noGrad(() =>
+        a.step(() => {
+          a.zeroGrad();
+          return kiln.scope(() => {
+            const l = loss(p);
+            l.backward();
+            return l.item();
+          });
+        }),
+      );
+      expect(got).toBe(want);
+      expect(flatValues(p)).toEqual(flatValues(q));
+    }
+  });
+
   it('zeroGrad drops gradients (setToNone) or fills them with zeros', () => {
     const p = makeParams();
     const opt = new optim.SGD(names.map((n) => p[n]), { lr: 0.1 });

@@ -3,18 +3,21 @@
 // numbers over flat vectors.
 import type { FloatArray } from '../bindings/optim';
 
+/** Σ a·b, accumulated in double. */
 export function dot(a: FloatArray, b: FloatArray): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
 
+/** Σ |a| (the 1-norm), accumulated in double. */
 export function sumAbs(a: FloatArray): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += Math.abs(a[i]);
   return s;
 }
 
+/** max |a| (the inf-norm); 0 for an empty vector. */
 export function maxAbs(a: FloatArray): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
