@@ -247,6 +247,7 @@ describe('Optimizer base', () => {
     const sd = opt.stateDict();
     const other = new optim.Adam([{ params: [w] }, { params: [kiln.zeros([1], { requiresGrad: true })] }]);
     expect(() => other.loadStateDict(sd)).toThrow(/Adam: loadStateDict: the dict has 1 parameter groups, the optimizer has 2/);
+    expect(() => new optim.Adam([w]).loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0], lr: -1 }] })).toThrow(/Adam: invalid lr -1/);
     const v = kiln.zeros([3], { requiresGrad: true });
     expect(() => new optim.Adam([w, v]).loadStateDict(sd)).toThrow(/Adam: loadStateDict: group 0 of the dict has 1 parameters, the optimizer's has 2/);
     expect(() => new optim.Adam([v]).loadStateDict(sd)).toThrow(/Adam: loadStateDict: state 'expAvg' of parameter 0 has shape \[2\], expected a tensor of the parameter's shape \[3\]/);

@@ -294,6 +294,7 @@ export abstract class Optimizer<O extends object = object> {
         throw new Error(`${this.name}: loadStateDict: group ${i} of the dict has ${g.params?.length} parameters, the optimizer's has ${mine.params.length}`);
       }
       g.params.forEach((idx, j) => (byIndex[idx] = mine.params[j]));
+      this.validateGroup({ ...mine, ...g, params: mine.params });
     });
     for (const [key, s] of Object.entries(dict.state)) {
       const p = byIndex[Number(key)];
