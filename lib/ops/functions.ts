@@ -13,3 +13,4 @@ export * from './conv';
 export * from './pool';
 export * from './norm';
 export * from './dropout';
+export * from './loss';
