@@ -5,7 +5,7 @@ import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { add } from '../ops/arith';
 import { matmul } from '../ops/matmul';
-import { t } from '../ops/views';
+import { reshape, t } from '../ops/views';
 import { checkCount, checkFloatDType } from './args';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init';
 import { Module, parameter } from './module';
@@ -17,10 +17,13 @@ export class Identity extends Module {
   }
 }
 
-/** y = x W^T + b (in place of a fused op; `nn.functional.linear`). */
+/** y = x W^T + b for x [..., in], weight [out, in], bias [out] (`nn.functional.linear`). */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  const y = matmul(x, t(weight));
-  return bias === null ? y : add(y, bias);
+  // Leading axes fold into one matrix: one GEMM, and a 2-D weight gradient with no batch sum.
+  const rows = x.ndim > 2 ? reshape(x, [-1, x.shape[x.ndim - 1]]) : x;
+  let y = matmul(rows, t(weight));
+  if (bias !== null) y = add(y, bias);
+  return rows === x ? y : reshape(y, [...x.shape.slice(0, -1), weight.shape[0]]);
 }
 
 /**
