@@ -225,7 +225,7 @@ describe('state dict', () => {
 });
 
 describe('modes, gradients, apply, conversion', () => {
-  it('zeroGrad drops the gradients (default) or zeroes them in place', () => {
+  it('zeroGrad drops and frees the gradients (default) or zeroes them in place', () => {
     const m = new nn.Sequential(new nn.Linear(3, 2), new nn.Tanh(), new nn.Linear(2, 1));
     m.forward(kiln.ones([4, 3])).sum().backward();
     const grads = m.parameters().map((p) => p.grad);
@@ -237,6 +237,7 @@ describe('modes, gradients, apply, conversion', () => {
     });
     m.zeroGrad();
     expect(m.parameters().every((p) => p.grad === null)).toBe(true);
+    expect(grads.every((g) => g!.disposed)).toBe(true); // memory back for the next backward
     // A step after zeroGrad accumulates from zero again.
     m.forward(kiln.ones([4, 3])).sum().backward();
     const once = Array.from(m.parameters()[0].grad!.values());

@@ -173,12 +173,22 @@ export class Module {
     return this.train(false);
   }
 
-  /** Clears every parameter's gradient: drops it (default, as PyTorch) or zeroes it in place. */
+  /**
+   * Clears every parameter's gradient. By default (as PyTorch) it drops the gradient and
+   * frees its memory for the next backward to reuse, so a tensor kept from `p.grad` is
+   * disposed (clone it to keep it), as Optimizer.zeroGrad does; with setToNone false it
+   * fills the gradient with zeros.
+   */
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (setToNone) p.grad = null;
-      else noGrad(() => p.grad?.zero_());
+      const g = p.grad;
+      if (g === null) continue;
+      if (setToNone) {
+        p.grad = null;
+        g.dispose();
+      } else {
+        noGrad(() => g.zero_());
+      }
     }
   }
 
