@@ -192,6 +192,12 @@ export class Module {
     }
   }
 
+  /** Sets requiresGrad on every parameter (false freezes them: no gradients, not trainable). */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
+  }
+
   /** Calls fn on every submodule (children first, as PyTorch) and then this module. */
   apply(fn: (m: Module) => void): this {
     for (const child of this.children()) child.apply(fn);
@@ -204,6 +210,7 @@ export class Module {
    * old under the same names; gradients are dropped). PyTorch's `module.to(dtype)`.
    */
   to(dtype: DType): this {
+    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`${this.constructor.name}.to: dtype must be float32 or float64, got ${JSON.stringify(dtype)}`);
     for (const m of this.modules()) {
       for (const [name, kind] of m.registered) {
         if (kind === 'module') continue;
