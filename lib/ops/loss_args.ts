@@ -31,12 +31,15 @@ export function lossInput(op: string, what: string, x: unknown): Tensor {
   return isFloat(x.dtype) ? x : toDType(x, 'float32');
 }
 
-/** Input and target of an elementwise loss: kiln requires equal shapes (PyTorch broadcasts with a warning). */
+/**
+ * Input and target of an elementwise loss, the target in the input's float dtype. kiln requires
+ * equal shapes (PyTorch broadcasts with a warning).
+ */
 export function sameShapePair(op: string, input: unknown, target: unknown): [Tensor, Tensor] {
   const x = lossInput(op, 'input', input);
   const t = lossInput(op, 'target', target);
   if (!shapesEqual(x.shape, t.shape)) throw new RangeError(`${op}: input shape ${formatShape(x.shape)} and target shape ${formatShape(t.shape)} differ`);
-  return [x, t];
+  return [x, toDType(t, x.dtype)];
 }
 
 /**
@@ -107,7 +110,8 @@ export function classRows(op: string, input: unknown, target: unknown, allowProb
   const rows = (t: Tensor): Tensor => contiguous(reshape(classLast(t), [-1, c]));
   return {
     x: rows(x),
-    target: probabilities ? rows(toDType(target, x.dtype)) : contiguous(reshape(target.detach(), [-1])),
+    // int32 tensors never require grad, so index targets need no detach.
+    target: probabilities ? rows(toDType(target, x.dtype)) : contiguous(reshape(target, [-1])),
     probabilities,
     lossShape,
   };
