@@ -267,11 +267,12 @@ export class Module {
     if (dict === null || typeof dict !== 'object') throw new TypeError(`${where}: expected an object of tensors`);
     const entries = this.stateEntries();
     const expected = new Set(entries.map(([key]) => key));
-    const missingKeys = entries.map(([key]) => key).filter((key) => !(key in dict));
+    const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(dict, key);
+    const missingKeys = entries.map(([key]) => key).filter((key) => !has(key));
     const unexpectedKeys = Object.keys(dict).filter((key) => !expected.has(key));
     const problems: string[] = [];
     for (const [key, t] of entries) {
-      if (!(key in dict)) continue;
+      if (!has(key)) continue;
       const v = dict[key];
       if (!isTensor(v)) problems.push(`"${key}" is not a Tensor`);
       else if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i])) {
@@ -282,7 +283,7 @@ export class Module {
     if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
     if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
     noGrad(() => {
-      for (const [key, t] of entries) if (key in dict) t.copy_(dict[key]);
+      for (const [key, t] of entries) if (has(key)) t.copy_(dict[key]);
     });
     return { missingKeys, unexpectedKeys };
   }
