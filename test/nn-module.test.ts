@@ -119,6 +119,29 @@ describe('naming and order equal PyTorch', () => {
 });
 
 describe('registration', () => {
+  it('assigning a Module or an nn.parameter registers it, as PyTorch; other tensors are not state', () => {
+    class MLP extends nn.Module {
+      fc1 = new nn.Linear(4, 8);
+      act = new nn.ReLU();
+      fc2 = new nn.Linear(8, 2);
+      scale = nn.parameter(kiln.ones([1]));
+      cache = kiln.zeros([2]);
+      override forward(x: kiln.Tensor): kiln.Tensor {
+        return this.fc2.forward(this.act.forward(this.fc1.forward(x))).mul(this.scale);
+      }
+    }
+    const m = new MLP();
+    expect(m.namedParameters().map(([k]) => k)).toEqual(['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
+    expect(m.namedChildren().map(([k]) => k)).toEqual(['fc1', 'act', 'fc2']);
+    expect(Object.keys(m.stateDict())).toEqual(['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
+    expect(m.buffers()).toEqual([]);
+    // Explicitly registering what was assigned is allowed too.
+    m.registerModule('act', m.act);
+    expect(m.namedChildren().map(([k]) => k)).toEqual(['fc1', 'act', 'fc2']);
+    m.forward(kiln.ones([3, 4])).sum().backward();
+    expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
+  });
+
   it('registered values are plain fields; reassigning one changes what the module walks', () => {
     const lin = new nn.Linear(2, 2);
     const w = nn.parameter(kiln.zeros([2, 2]));
@@ -276,6 +299,12 @@ describe('modes, gradients, apply, conversion', () => {
     expect(buffers['features.0.bn.numBatchesTracked'].dtype).toBe('int32');
     expect(net.features.forward(kiln.randn([1, 3, 4, 4], { dtype: 'float64' })).dtype).toBe('float64');
     expect(net.float().temperature.dtype).toBe('float32');
+    const a = new nn.Linear(3, 3);
+    const tied = new nn.Sequential(a, new nn.Linear(3, 3));
+    (tied.at(1) as nn.Linear).weight = a.weight;
+    tied.double();
+    expect((tied.at(1) as nn.Linear).weight).toBe(a.weight); // still one tensor
+    expect(a.weight.dtype).toBe('float64');
     expect(() => net.to('int32')).toThrow('Net.to: dtype must be float32 or float64, got "int32"');
   });
 
