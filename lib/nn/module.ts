@@ -41,6 +41,10 @@ function implicitKind(value: unknown): Kind | undefined {
   return undefined;
 }
 
+/**
+ * The base of layers and models: owns parameters, buffers and submodules (see the file
+ * comment for how they are found), and gives PyTorch's walks, modes, state dicts and summary.
+ */
 export class Module {
   /** Training mode (Dropout drops, BatchNorm uses batch statistics); set with train()/eval(). */
   training = true;
