@@ -275,6 +275,14 @@ describe('modes, gradients, apply, conversion', () => {
     const names = new Map(net.namedModules().map(([k, m]) => [m, k]));
     net.apply((m) => seen.push(names.get(m) as string));
     expect(seen).toEqual(['features.0.conv', 'features.0.bn', 'features.0.act', 'features.0', 'features.1', 'features', 'head.0', 'head.1', 'head', '']);
+    // A module shared twice, or a reference back to an ancestor, is visited once.
+    const lin = new nn.Linear(2, 2);
+    const s = new nn.Sequential(lin, lin);
+    (lin as unknown as { owner: nn.Module }).owner = s;
+    let calls = 0;
+    s.apply(() => calls++);
+    expect(calls).toBe(2);
+    expect(s.namedModules().map(([k]) => k)).toEqual(['', '0']);
   });
 
   it('apply re-initialises layers (the usual custom init)', () => {

@@ -215,10 +215,16 @@ export class Module {
     return this;
   }
 
-  /** Calls fn on every submodule (children first, as PyTorch) and then this module. */
+  /** Calls fn on every submodule (children first, as PyTorch) and then this module; each once. */
   apply(fn: (m: Module) => void): this {
-    for (const child of this.children()) child.apply(fn);
-    fn(this);
+    const seen = new Set<Module>();
+    const visit = (m: Module): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      for (const child of m.children()) visit(child);
+      fn(m);
+    };
+    visit(this);
     return this;
   }
 
