@@ -20,6 +20,8 @@ const builders: Record<string, () => nn.Module> = {
   sigmoid: () => new nn.Sigmoid(),
   tanh: () => new nn.Tanh(),
   softplus: () => new nn.Softplus(2, 1),
+  softmax: () => new nn.Softmax(1),
+  logSoftmax: () => new nn.LogSoftmax(-1),
   identity: () => new nn.Identity(),
   flatten: () => new nn.Flatten(),
   flattenRange: () => new nn.Flatten(0, 1),
