@@ -250,6 +250,22 @@ describe('gradcheck of module stacks (float64)', () => {
     const y = kiln.randn([3, 2, 4, 4], { dtype: 'float64', requiresGrad: true });
     // Training mode updates running statistics on every call; the gradient does not depend on them.
     expect(kiln.gradcheck((input) => b.forward(input), [y, ...b.parameters()])).toBe(true);
+    b.eval(); // the running statistics as constants
+    expect(kiln.gradcheck((input) => b.forward(input), [y, ...b.parameters()])).toBe(true);
+  });
+
+  it("Conv2d passes [top, bottom, left, right] and 'valid' padding to conv2d", () => {
+    kiln.manualSeed(5);
+    const x = kiln.randn([1, 2, 5, 6], { dtype: 'float64' });
+    const asym = new nn.Conv2d(2, 3, 3, { padding: [1, 0, 2, 1] }).double();
+    const y = asym.forward(x);
+    const want = kiln.conv2d(x, asym.weight, asym.bias, { padding: [1, 0, 2, 1] });
+    expect(y.shape).toEqual([1, 3, 4, 7]);
+    expectClose(y, want.values(), 0, 'asymmetric padding');
+    expect(asym.extraRepr()).toBe('2, 3, kernelSize=[3, 3], stride=[1, 1], padding=[1, 0, 2, 1]');
+    const valid = new nn.Conv2d(2, 3, [2, 3], { padding: 'valid', stride: [1, 2] }).double();
+    expect(valid.forward(x).shape).toEqual([1, 3, 4, 2]);
+    expect(valid.extraRepr()).toBe("2, 3, kernelSize=[2, 3], stride=[1, 2], padding='valid'");
   });
 });
 
