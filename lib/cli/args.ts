@@ -69,8 +69,8 @@ Options:
                            learning rate over the run: cosine annealing to 0, stepped every
                            batch, or constant (default cosine)
   --label-smoothing X      cross-entropy label smoothing (default 0)
-  --augment N              shift training images by up to N pixels at random (default 2 for
-                           mlp, 1 for cnn; 0 turns it off)
+  --augment N              shift training images by up to N pixels at random (default on
+                           mnist's 8,000 digits: 2 for mlp, 1 for cnn; 0 on fashion-mnist)
   --epochs N               passes over the training set (default 30 for mlp, 4 for cnn)
   --batch-size N           default 128 for mlp, 64 for cnn
   --val-fraction X         share of the training split held out for validation (default 0.1)
@@ -163,7 +163,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | null {
     momentum: number('momentum', str('momentum'), optimizer === 'sgd' ? 0.9 : 0, FRACTION),
     schedule: choice('schedule', str('schedule'), SCHEDULES, 'cosine'),
     labelSmoothing: number('label-smoothing', str('label-smoothing'), 0, FRACTION),
-    augment: number('augment', str('augment'), defaults.augment, NON_NEGATIVE_INT),
+    augment: number('augment', str('augment'), data === 'mnist' ? defaults.augment : 0, NON_NEGATIVE_INT),
     weightDecay: number('weight-decay', str('weight-decay'), optimizer === 'adamw' ? 0.01 : 0, NON_NEGATIVE),
     epochs: number('epochs', str('epochs'), defaults.epochs, POSITIVE_INT),
     batchSize: number('batch-size', str('batch-size'), defaults.batchSize, POSITIVE_INT),
