@@ -5,7 +5,7 @@ import * as path from 'path';
 import { tensor } from '../../tensor/creation';
 import { TensorDataset } from '../dataset';
 import { readIdx } from '../idx';
-import { imageShape, type ImageOptions, type ImageSplits } from './split';
+import { imageShape, type ImageOptions, type ImageSplits } from './images';
 
 /** Where Debian's dataset-fashion-mnist puts the files (`dpkg -L dataset-fashion-mnist`). */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';

@@ -2,4 +2,4 @@
 export { mnist } from './mnist';
 export type { MnistOptions } from './mnist';
 export { fashionMnist, FASHION_MNIST_DIR } from './fashion_mnist';
-export type { ImageOptions, ImageSplits } from './split';
+export type { ImageOptions, ImageSplits } from './images';

@@ -6,7 +6,7 @@ import * as path from 'path';
 
 import { tensor } from '../../tensor/creation';
 import { TensorDataset } from '../dataset';
-import { imageShape, type ImageOptions, type ImageSplits } from './split';
+import { imageShape, type ImageOptions, type ImageSplits } from './images';
 
 const PIXELS = 28 * 28;
 

@@ -1,4 +1,4 @@
-// The train/test pair every dataset loader returns.
+// What the image dataset loaders share: the { train, test } pair they return and the image layout.
 import type { TensorDataset } from '../dataset';
 
 /** Images [N,1,28,28] (or [N,784] with flatten) float32 in [0, 1], labels [N] int32. */
