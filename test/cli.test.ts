@@ -124,7 +124,7 @@ describe('kiln train (command line)', () => {
   });
 
   it('exits 2 with a message, never a stack trace, on usage errors', () => {
-    for (const args of [['train', '--bogus'], ['train', '--epochs', 'x'], ['train', '--model', 'resnet']]) {
+    for (const args of [['train', '--bogus'], ['train', '--epochs', 'x'], ['train', '--model', 'resnet'], ['train', '--out', '/nonexistent/dir/w.safetensors']]) {
       const r = kilnCli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^kiln train: .+\nRun kiln train --help for the options\.\n$/);

@@ -1,6 +1,9 @@
 // `kiln train`: the main job. Loads the data (standardized by the training split's mean and
 // std), holds out a validation share, trains with fit(), reports the test accuracy on the
 // held-out test split, and saves the weights as safetensors.
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { getNumThreads, setNumThreads } from '../backend';
 import { RandomShift } from '../data/augment';
 import { DataLoader } from '../data/loader';
@@ -16,7 +19,7 @@ import { manualSeed } from '../tensor/generator';
 import { evaluate } from '../train/evaluate';
 import { fit, formatEpoch } from '../train/fit';
 import type { Tensor } from '../tensor/tensor';
-import type { TrainConfig } from './args';
+import { UsageError, type TrainConfig } from './args';
 import { MODEL_BUILDERS } from './models';
 import { buildOptimizer, describeOptimizer } from './optimizers';
 
@@ -47,9 +50,21 @@ function prepareData(config: TrainConfig, flatten: boolean): PreparedData {
 
 const line = (stream: NodeJS.WritableStream, text: string): void => void stream.write(`${text}\n`);
 
+/** Fails before any training when the weights could not be saved where --out says. */
+function checkOutput(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`--out ${file}: directory ${dir} does not exist or is not writable`);
+  }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`--out ${file} is a directory`);
+}
+
 /** Runs the main job with `config`, printing to `out`. */
 export async function trainCommand(config: TrainConfig, out: Output): Promise<void> {
   const started = performance.now();
+  checkOutput(config.out);
   if (config.threads !== undefined) setNumThreads(config.threads);
   manualSeed(config.seed);
   const spec = MODEL_BUILDERS[config.model];

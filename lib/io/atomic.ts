@@ -9,7 +9,12 @@ import * as path from 'path';
 export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  let fd = fs.openSync(tmp, 'wx', 0o644);
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+  } catch (e) {
+    throw new Error(`writeFileAtomic: cannot write ${file} (${(e as Error).message})`, { cause: e });
+  }
   try {
     for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written, bytes.length - written);
     fs.fsyncSync(fd);
@@ -19,7 +24,7 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   } catch (e) {
     if (fd >= 0) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw new Error(`writeFileAtomic: cannot write ${file} (${(e as Error).message})`, { cause: e });
   }
   syncDirectory(dir);
 }
