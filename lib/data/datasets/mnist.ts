@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { tensor } from '../../tensor/creation';
+import { empty, tensor } from '../../tensor/creation';
 import { TensorDataset } from '../dataset';
 import { imageShape, type ImageOptions, type ImageSplits } from './images';
 
@@ -48,18 +48,19 @@ export function mnist(options: MnistOptions = {}): ImageSplits {
   });
   const build = (part: 'train' | 'test'): TensorDataset => {
     const n = counts.reduce((p, c) => p + c[part], 0);
-    const images = new Float32Array(n * PIXELS);
+    const images = empty(imageShape(n, options));
+    const pixels = images.array.subarray(0, images.size);
     const labels = new Int32Array(n);
     let at = 0;
-    classes.forEach((pixels, digit) => {
+    classes.forEach((digitPixels, digit) => {
       const { train, test } = counts[digit];
       const first = part === 'train' ? 0 : train;
       const count = part === 'train' ? train : test;
-      images.set(pixels.subarray(first * PIXELS, (first + count) * PIXELS), at * PIXELS);
+      pixels.set(digitPixels.subarray(first * PIXELS, (first + count) * PIXELS), at * PIXELS);
       labels.fill(digit, at, at + count);
       at += count;
     });
-    return new TensorDataset(tensor(images, { shape: imageShape(n, options) }), tensor(labels));
+    return new TensorDataset(images, tensor(labels));
   };
   return { train: build('train'), test: build('test') };
 }
