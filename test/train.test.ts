@@ -208,6 +208,33 @@ describe('fit', () => {
   });
 });
 
+describe('fit with kiln.nn and kiln.optim', () => {
+  it('trains a model with batch norm and dropout, evaluating deterministically in eval mode', async () => {
+    kiln.manualSeed(0);
+    const { nn, optim } = kiln;
+    const model = new nn.Sequential(new nn.Linear(2, 16), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(16, 3));
+    const optimizer = new optim.AdamW(model.parameters(), { lr: 0.01 });
+    const scheduler = new optim.lr.StepLR(optimizer, { stepSize: 1, gamma: 0.5 });
+    const val = new kiln.data.DataLoader(blobs(200, 11), { batchSize: 64 });
+    const counts: number[] = [];
+    const history = await fit(model, optimizer, new kiln.data.DataLoader(blobs(600, 10), { batchSize: 32, shuffle: true, seed: 1 }), {
+      epochs: 4,
+      validation: val,
+      scheduler,
+      onEpoch: () => void counts.push(kiln.memory().tensors),
+    });
+    expect(history.map((h) => h.lr)).toEqual([0.005, 0.0025, 0.00125, 0.000625]);
+    expect(history[3].valAccuracy).toBeGreaterThan(0.9);
+    expect(model.training).toBe(true);
+    // Eval mode: dropout off and batch norm on running statistics, so evaluation repeats exactly.
+    const a = await kiln.evaluate(model, val);
+    const b = await kiln.evaluate(model, val);
+    expect(a).toEqual(b);
+    expect(a.loss).toBeCloseTo(history[3].valLoss!, 6);
+    for (let e = 2; e < counts.length; e++) expect(counts[e]).toBeLessThanOrEqual(counts[e - 1]);
+  });
+});
+
 describe('progress line', () => {
   const train = async (progress: kiln.ProgressOptions): Promise<void> => {
     const model = new Linear(2, 3);
