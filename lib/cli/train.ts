@@ -43,7 +43,7 @@ function prepareData(config: TrainConfig, flatten: boolean): PreparedData {
   const stats = meanStd(splits.train.tensors[0]);
   for (const split of [splits.train, splits.test]) normalize(split.tensors[0], stats, { inplace: true });
   const valCount = Math.round(config.valFraction * splits.train.length);
-  let [train, validation]: Dataset[] = randomSplit(splits.train, [splits.train.length - valCount, valCount], { seed: config.seed });
+  let [train, validation]: Dataset[] = randomSplit(splits.train, [splits.train.length - valCount, valCount]);
   if (config.limit !== undefined && config.limit < train.length) train = new Subset(train, Array.from({ length: config.limit }, (_, i) => i));
   return { train, validation: valCount > 0 ? validation : null, test: splits.test, stats, source };
 }
@@ -66,6 +66,8 @@ export async function trainCommand(config: TrainConfig, out: Output): Promise<vo
   const started = performance.now();
   checkOutput(config.out);
   if (config.threads !== undefined) setNumThreads(config.threads);
+  // Every random draw (split, initial weights, shuffles, shifts) comes in turn from the seeded
+  // default generator: one stream, so no two of them reuse the same random numbers.
   manualSeed(config.seed);
   const spec = MODEL_BUILDERS[config.model];
   const data = prepareData(config, spec.flatInput);
@@ -78,8 +80,8 @@ export async function trainCommand(config: TrainConfig, out: Output): Promise<vo
   line(out.stdout, `model: ${spec.describe}, ${model.numParameters().toLocaleString('en-US')} parameters`);
 
   // Shifted-in pixels take the value blank background has after standardization.
-  const train = config.augment > 0 ? new RandomShift(data.train, { maxShift: config.augment, fill: -data.stats.mean / data.stats.std, imageSize: [28, 28], seed: config.seed }) : data.train;
-  const loader = new DataLoader(train, { batchSize: config.batchSize, shuffle: true, seed: config.seed });
+  const train = config.augment > 0 ? new RandomShift(data.train, { maxShift: config.augment, fill: -data.stats.mean / data.stats.std, imageSize: [28, 28] }) : data.train;
+  const loader = new DataLoader(train, { batchSize: config.batchSize, shuffle: true });
   // Batches of 256 keep the CNN's im2col buffers small (1000 would double the peak RSS).
   const evalLoader = (ds: Dataset): DataLoader => new DataLoader(ds, { batchSize: 256 });
   const lossFn = (output: Tensor, target: Tensor): Tensor => crossEntropy(output, target, { labelSmoothing: config.labelSmoothing });
