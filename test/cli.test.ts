@@ -45,7 +45,8 @@ describe('kiln train flags', () => {
     expect(parseTrainArgs(['--model', 'cnn'])).toMatchObject({ lr: 0.05, batchSize: 64, epochs: 4, augment: 1, out: 'cnn-mnist.safetensors' });
     expect(parseTrainArgs(['--optimizer', 'adamw'])).toMatchObject({ lr: 0.001, momentum: 0, weightDecay: 0.01 });
     expect(parseTrainArgs(['--optimizer', 'adagrad', '--lr=0.1', '--no-progress'])).toMatchObject({ lr: 0.1, progress: false });
-    expect(parseTrainArgs(['--data', 'fashion-mnist'])).toMatchObject({ augment: 0, out: 'mlp-fashion-mnist.safetensors' });
+    expect(parseTrainArgs(['--data', 'fashion-mnist'])).toMatchObject({ augment: 0, epochs: 10, out: 'mlp-fashion-mnist.safetensors' });
+    expect(parseTrainArgs(['--data', 'fashion-mnist', '--model', 'cnn'])).toMatchObject({ augment: 0, epochs: 2, batchSize: 64 });
     expect(parseTrainArgs(['--data', 'fashion-mnist', '--augment', '1'])).toMatchObject({ augment: 1 });
     expect(parseTrainArgs(['--data', 'fashion-mnist', '--data-dir', '/x', '--epochs', '3', '--batch-size', '32', '--seed', '7', '--threads', '2', '--out', 'w.st', '--limit', '100'])).toMatchObject({
       data: 'fashion-mnist',
