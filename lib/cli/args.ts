@@ -5,6 +5,7 @@ import { parseArgs } from 'util';
 /** A mistake in the command line: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {}
 
+/** The choices of --model, --data, --optimizer and --schedule. */
 export const MODELS = ['mlp', 'cnn'] as const;
 export const DATASETS = ['mnist', 'fashion-mnist'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
@@ -15,6 +16,7 @@ export type DatasetName = (typeof DATASETS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type ScheduleName = (typeof SCHEDULES)[number];
 
+/** A `kiln train` run, every option resolved. */
 export interface TrainConfig {
   model: ModelName;
   data: DatasetName;
@@ -46,6 +48,7 @@ const MODEL_DEFAULTS: Record<ModelName, { sgdLr: number; batchSize: number; epoc
 // PyTorch's default learning rates for the adaptive optimizers.
 const ADAPTIVE_LR: Record<Exclude<OptimizerName, 'sgd'>, number> = { adam: 1e-3, adamw: 1e-3, rmsprop: 1e-3, adagrad: 1e-2 };
 
+/** `kiln train --help`. */
 export const TRAIN_USAGE = `Usage: kiln train [options]
 
 Trains a classifier on 28x28 digit or clothing images, prints per-epoch train and validation

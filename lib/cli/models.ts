@@ -24,6 +24,7 @@ export function cnn(): nn.Sequential {
   );
 }
 
+/** Each model: how to build it, whether it takes flat [N, 784] images, and its one-line description. */
 export const MODEL_BUILDERS: Record<ModelName, { build: () => nn.Sequential; flatInput: boolean; describe: string }> = {
   mlp: { build: mlp, flatInput: true, describe: 'MLP 784-256-128-10' },
   cnn: { build: cnn, flatInput: false, describe: 'CNN conv5x5(16)-pool-conv5x5(32)-pool-1568-128-10' },

@@ -23,6 +23,7 @@ import { UsageError, type TrainConfig } from './args';
 import { MODEL_BUILDERS } from './models';
 import { buildOptimizer, describeOptimizer } from './optimizers';
 
+/** Where the command prints: results on stdout, the progress line and errors on stderr. */
 export interface Output {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;

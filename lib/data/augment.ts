@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor';
 import { checkIndex, Dataset, type Sample } from './dataset';
 import { generatorFrom } from './permutation';
 
+/** Options of {@link RandomShift}. */
 export interface RandomShiftOptions {
   /** Largest shift in pixels along each axis (default 2): offsets are uniform in [-maxShift, maxShift]. */
   maxShift?: number;

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor';
 import type { Dataset, Sample } from './dataset';
 import { generatorFrom, randperm } from './permutation';
 
+/** Options of {@link DataLoader}. */
 export interface DataLoaderOptions {
   /** Samples per batch (default 1). */
   batchSize?: number;

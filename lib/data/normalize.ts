@@ -2,6 +2,7 @@
 // every split, so no information leaks from the test data.
 import { Tensor } from '../tensor/tensor';
 
+/** Statistics for {@link normalize}. */
 export interface MeanStd {
   mean: number;
   std: number;

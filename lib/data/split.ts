@@ -3,6 +3,7 @@ import { defaultGenerator, type Generator } from '../tensor/generator';
 import { Subset, type Dataset, type Sample } from './dataset';
 import { generatorFrom, randperm } from './permutation';
 
+/** Where {@link randomSplit} draws its permutation from. */
 export interface RandomSplitOptions {
   /** Seeds a fresh Generator for the split. */
   seed?: number;

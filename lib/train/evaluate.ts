@@ -7,11 +7,13 @@ import { eachBatch, inputAndTarget } from './batches';
 import { countCorrect, RunningMetrics } from './metrics';
 import type { Batches, LossFn, TrainableModel } from './types';
 
+/** Options of {@link evaluate}. */
 export interface EvaluateOptions {
   /** Default: cross-entropy on class indices. */
   lossFn?: LossFn;
 }
 
+/** What {@link evaluate} measured. */
 export interface Evaluation {
   /** Mean loss per sample. */
   loss: number;

@@ -26,6 +26,7 @@ export interface EpochLog {
   samplesPerSecond: number;
 }
 
+/** Options of {@link fit}. */
 export interface FitOptions {
   /** Passes over the loader (default 1). */
   epochs?: number;

@@ -3,6 +3,7 @@
 // stay clean; elsewhere (pipes, CI logs) it prints a plain line every few seconds instead of
 // carriage-return noise.
 
+/** Options of {@link ProgressBar}. */
 export interface ProgressOptions {
   /** Where to write (default process.stderr). */
   stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };

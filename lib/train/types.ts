@@ -11,7 +11,7 @@ export interface TrainableModel {
   eval(): unknown;
 }
 
-/** An optimizer: nn.optim.Optimizer's step and zeroGrad. */
+/** An optimizer: optim.Optimizer's step and zeroGrad. */
 export interface StepOptimizer {
   step(): unknown;
   zeroGrad(setToNone?: boolean): void;

@@ -7,6 +7,7 @@ export interface ImageSplits {
   test: TensorDataset;
 }
 
+/** How the loaders lay out images. */
 export interface ImageOptions {
   /** Images as [N, 784] rows instead of [N, 1, 28, 28] (default false). */
   flatten?: boolean;

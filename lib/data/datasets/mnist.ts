@@ -10,6 +10,7 @@ import { imageShape, type ImageOptions, type ImageSplits } from './images';
 
 const PIXELS = 28 * 28;
 
+/** Options of {@link mnist}. */
 export interface MnistOptions extends ImageOptions {
   /** The share of each digit's samples held out as the test split (default 0.2: 2,000 digits). */
   testFraction?: number;
