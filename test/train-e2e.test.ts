@@ -1,0 +1,190 @@
+// End to end against PyTorch (test/fixtures/train_e2e.json from gen_train_e2e.py): an MLP and
+// a small CNN start from PyTorch's initial weights (loaded through loadStateDict, so the
+// state-dict names must match PyTorch's), train 20 steps on the same batches with
+// kiln.nn, kiln.optim and kiln.optim.lr, and must give PyTorch's loss at every step, its
+// final parameters and BatchNorm running statistics, and its eval-mode logits afterwards.
+import { readFileSync } from 'fs';
+import * as path from 'path';
+
+import { describe, expect, it } from 'vitest';
+
+import * as kiln from '../lib/index';
+import * as nn from '../lib/nn/index';
+import * as optim from '../lib/optim/index';
+import * as lr from '../lib/optim/lr/index';
+import { camel, expectClose, stateTensors, type StateEntry } from './nn-helpers';
+
+interface Problem {
+  init: Record<string, StateEntry>;
+  inputShape: number[];
+  inputs: number[][];
+  targets: number[][];
+}
+
+type Schedule = { kind: 'stepLR'; stepSize: number; gamma: number } | { kind: 'oneCycleLR'; maxLr: number; totalSteps: number; pctStart: number };
+
+interface Run {
+  name: string;
+  model: 'mlp' | 'cnn';
+  optimizer: 'sgd' | 'adamw';
+  options: Record<string, number | number[]>;
+  noDecayOnBias?: boolean;
+  labelSmoothing?: number;
+  schedule?: Schedule;
+  dtype: 'float32' | 'float64';
+  losses: number[];
+  lrs: number[];
+  final: Record<string, number[]>;
+  evalLogits: number[];
+}
+
+const fixture: { steps: number; problems: Record<'mlp' | 'cnn', Problem>; runs: Run[] } = JSON.parse(
+  readFileSync(path.join(__dirname, 'fixtures', 'train_e2e.json'), 'utf8'),
+);
+
+/** The same networks as gen_train_e2e.py builds in PyTorch, layer for layer. */
+const builders: Record<'mlp' | 'cnn', () => nn.Module> = {
+  mlp: () => new nn.Sequential(new nn.Linear(12, 16), new nn.ReLU(), new nn.Linear(16, 16), new nn.ReLU(), new nn.Linear(16, 5)),
+  cnn: () =>
+    new nn.Sequential(
+      new nn.Conv2d(2, 4, 3, { padding: 1, bias: false }),
+      new nn.BatchNorm2d(4),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(4, 6, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.AdaptiveAvgPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(24, 3),
+    ),
+};
+
+// Losses and lrs are compared relatively (the issue's bar); parameters, whose small entries
+// carry the rounding of twenty steps, as |got - want| <= tol·(1 + |want|).
+const LOSS_TOL = { float32: 1e-4, float64: 1e-10 };
+const PARAM_TOL = { float32: 1e-4, float64: 1e-10 };
+
+function expectRelative(got: number[], want: number[], tol: number, what: string): void {
+  expect(got.length, `${what} length`).toBe(want.length);
+  const bad = want.findIndex((w, i) => !(Math.abs(got[i] - w) <= tol * Math.abs(w)));
+  expect(bad < 0 ? 'all close' : `${what}[${bad}]: got ${got[bad]}, want ${want[bad]} (all: ${got.join(', ')})`).toBe('all close');
+}
+
+function buildModel(run: Pick<Run, 'model' | 'dtype'>): nn.Module {
+  const model = builders[run.model]().to(run.dtype);
+  model.loadStateDict(stateTensors(fixture.problems[run.model].init, run.dtype));
+  return model;
+}
+
+function buildOptimizer(run: Run, model: nn.Module): optim.Optimizer<never> {
+  const { betas, ...rest } = run.options;
+  const options = { ...rest, ...(betas === undefined ? {} : { betas: betas as [number, number] }) };
+  const named = model.namedParameters();
+  const params = run.noDecayOnBias
+    ? [
+        { params: named.filter(([n]) => !n.endsWith('bias')).map(([, p]) => p) },
+        { params: named.filter(([n]) => n.endsWith('bias')).map(([, p]) => p), weightDecay: 0 },
+      ]
+    : model.parameters();
+  const opt = run.optimizer === 'sgd' ? new optim.SGD(params, options) : new optim.AdamW(params, options);
+  return opt as unknown as optim.Optimizer<never>;
+}
+
+function buildSchedule(run: Run, opt: optim.Optimizer<never>): lr.LRScheduler | null {
+  const s = run.schedule;
+  if (s === undefined) return null;
+  if (s.kind === 'stepLR') return new lr.StepLR(opt, { stepSize: s.stepSize, gamma: s.gamma });
+  return new lr.OneCycleLR(opt, { maxLr: s.maxLr, totalSteps: s.totalSteps, pctStart: s.pctStart });
+}
+
+interface Trained {
+  model: nn.Module;
+  losses: number[];
+  lrs: number[];
+}
+
+/** gen_train_e2e.py's loop: zeroGrad, forward, loss, backward, step, then the schedule's step. */
+function train(run: Run): Trained {
+  const problem = fixture.problems[run.model];
+  const model = buildModel(run);
+  model.train();
+  const opt = buildOptimizer(run, model);
+  const sched = buildSchedule(run, opt);
+  const lossFn = new nn.CrossEntropyLoss({ labelSmoothing: run.labelSmoothing ?? 0 });
+  const xs = problem.inputs.map((x) => kiln.tensor(x, { shape: problem.inputShape, dtype: run.dtype }).keep());
+  const ys = problem.targets.map((y) => kiln.tensor(y, { dtype: 'int32' }).keep());
+  const losses: number[] = [];
+  const lrs: number[] = [];
+  for (let step = 0; step < fixture.steps; step++) {
+    const b = step % xs.length;
+    lrs.push(opt.paramGroups[0].lr);
+    opt.zeroGrad();
+    losses.push(
+      kiln.scope(() => {
+        const loss = lossFn.forward(model.forward(xs[b]), ys[b]);
+        loss.backward();
+        return loss.item();
+      }),
+    );
+    opt.step();
+    sched?.step();
+  }
+  return { model, losses, lrs };
+}
+
+describe('training end to end matches PyTorch step by step', () => {
+  it('the kiln models have PyTorch state-dict names (buffers in camelCase), shapes and parameter order', () => {
+    for (const name of ['mlp', 'cnn'] as const) {
+      const model = builders[name]();
+      const state = model.stateDict();
+      const want = Object.keys(fixture.problems[name].init);
+      expect(Object.keys(state), name).toEqual(want.map(camel));
+      for (const k of want) expect(state[camel(k)].shape, `${name} ${k}`).toEqual(fixture.problems[name].init[k].shape);
+    }
+  });
+
+  it('covers both models, both optimizers, both schedules and both dtypes', () => {
+    const kinds = new Set(fixture.runs.map((r) => `${r.model} ${r.optimizer} ${r.schedule?.kind ?? 'constant'} ${r.dtype}`));
+    for (const k of ['mlp sgd constant', 'mlp adamw constant', 'mlp sgd stepLR', 'cnn sgd constant', 'cnn adamw constant', 'cnn adamw oneCycleLR']) {
+      for (const dtype of ['float32', 'float64']) expect(kinds.has(`${k} ${dtype}`), `${k} ${dtype}`).toBe(true);
+    }
+    expect(fixture.steps).toBe(20);
+  });
+
+  for (const run of fixture.runs) {
+    it(`${run.name} (${run.dtype})`, () => {
+      const { model, losses, lrs } = train(run);
+      expectRelative(lrs, run.lrs, 1e-12, 'lr');
+      expectRelative(losses, run.losses, LOSS_TOL[run.dtype], 'loss');
+      const state = model.stateDict();
+      for (const [k, want] of Object.entries(run.final)) {
+        const got = state[camel(k)];
+        expect(got, k).toBeDefined();
+        // num_batches_tracked is exact; running statistics and parameters carry rounding.
+        if (got.dtype === 'int32') expect(Array.from(got.values()), k).toEqual(want);
+        else expectClose(got, want, PARAM_TOL[run.dtype], k);
+      }
+      // Eval mode: BatchNorm normalizes with the running statistics PyTorch ended with.
+      model.eval();
+      const problem = fixture.problems[run.model];
+      const logits = kiln.noGrad(() => model.forward(kiln.tensor(problem.inputs[0], { shape: problem.inputShape, dtype: run.dtype })));
+      expectClose(logits, run.evalLogits, PARAM_TOL[run.dtype], 'eval logits');
+    });
+  }
+
+  it('train() and eval() reach BatchNorm: eval-mode logits differ from training-mode ones and leave the running statistics alone', () => {
+    const run = fixture.runs.find((r) => r.model === 'cnn' && r.dtype === 'float64')!;
+    const model = buildModel(run);
+    const problem = fixture.problems.cnn;
+    const x = kiln.tensor(problem.inputs[0], { shape: problem.inputShape, dtype: 'float64' });
+    const bn = (model as nn.Sequential).at(1) as nn.BatchNorm2d;
+    const before = Array.from(bn.runningMean!.values());
+    const evalOut = kiln.noGrad(() => model.eval().forward(x)).values();
+    expect(Array.from(bn.runningMean!.values())).toEqual(before);
+    expect(bn.numBatchesTracked!.item()).toBe(0);
+    const trainOut = kiln.noGrad(() => model.train().forward(x)).values();
+    expect(bn.numBatchesTracked!.item()).toBe(1);
+    expect(Array.from(bn.runningMean!.values())).not.toEqual(before);
+    expect(Math.max(...Array.from(evalOut, (v, i) => Math.abs(v - trainOut[i])))).toBeGreaterThan(1e-3);
+  });
+});
