@@ -27,7 +27,7 @@ interface Run {
   name: string;
   model: 'mlp' | 'cnn';
   optimizer: 'sgd' | 'adamw';
-  options: Record<string, number | number[]>;
+  options: { lr: number; momentum?: number; weightDecay: number; betas?: [number, number] };
   noDecayOnBias?: boolean;
   labelSmoothing?: number;
   schedule?: Schedule;
@@ -60,9 +60,11 @@ const builders: Record<'mlp' | 'cnn', () => nn.Module> = {
 };
 
 // Losses and lrs are compared relatively (the issue's bar); parameters, whose small entries
-// carry the rounding of twenty steps, as |got - want| <= tol·(1 + |want|).
+// carry the rounding of twenty steps, as |got - want| <= tol·(1 + |want|). Measured: at most
+// 2.4e-7 (float32) and 3e-16 (float64) on both; dropping the weight decay, switching on
+// nesterov or changing AdamW's eps in PyTorch moves the final parameters by 2e-4 or more.
 const LOSS_TOL = { float32: 1e-4, float64: 1e-10 };
-const PARAM_TOL = { float32: 1e-4, float64: 1e-10 };
+const PARAM_TOL = { float32: 1e-5, float64: 1e-10 };
 
 function expectRelative(got: number[], want: number[], tol: number, what: string): void {
   expect(got.length, `${what} length`).toBe(want.length);
@@ -76,9 +78,8 @@ function buildModel(run: Pick<Run, 'model' | 'dtype'>): nn.Module {
   return model;
 }
 
-function buildOptimizer(run: Run, model: nn.Module): optim.Optimizer<never> {
-  const { betas, ...rest } = run.options;
-  const options = { ...rest, ...(betas === undefined ? {} : { betas: betas as [number, number] }) };
+function buildOptimizer(run: Run, model: nn.Module): optim.Optimizer {
+  const { betas, momentum, ...common } = run.options;
   const named = model.namedParameters();
   const params = run.noDecayOnBias
     ? [
@@ -86,11 +87,10 @@ function buildOptimizer(run: Run, model: nn.Module): optim.Optimizer<never> {
         { params: named.filter(([n]) => n.endsWith('bias')).map(([, p]) => p), weightDecay: 0 },
       ]
     : model.parameters();
-  const opt = run.optimizer === 'sgd' ? new optim.SGD(params, options) : new optim.AdamW(params, options);
-  return opt as unknown as optim.Optimizer<never>;
+  return run.optimizer === 'sgd' ? new optim.SGD(params, { ...common, ...(momentum !== undefined && { momentum }) }) : new optim.AdamW(params, { ...common, ...(betas && { betas }) });
 }
 
-function buildSchedule(run: Run, opt: optim.Optimizer<never>): lr.LRScheduler | null {
+function buildSchedule(run: Run, opt: optim.Optimizer): lr.LRScheduler | null {
   const s = run.schedule;
   if (s === undefined) return null;
   if (s.kind === 'stepLR') return new lr.StepLR(opt, { stepSize: s.stepSize, gamma: s.gamma });
