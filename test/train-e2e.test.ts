@@ -103,8 +103,11 @@ interface Trained {
   lrs: number[];
 }
 
-/** gen_train_e2e.py's loop: zeroGrad, forward, loss, backward, step, then the schedule's step. */
-function train(run: Run): Trained {
+/**
+ * gen_train_e2e.py's loop: zeroGrad, forward, loss, backward, step, then the schedule's step;
+ * `afterStep` looks on after each.
+ */
+function train(run: Run, afterStep?: () => void): Trained {
   const problem = fixture.problems[run.model];
   const model = buildModel(run);
   model.train();
@@ -128,6 +131,7 @@ function train(run: Run): Trained {
     );
     opt.step();
     sched?.step();
+    afterStep?.();
   }
   return { model, losses, lrs };
 }
@@ -171,6 +175,14 @@ describe('training end to end matches PyTorch step by step', () => {
       expectClose(logits, run.evalLogits, PARAM_TOL[run.dtype], 'eval logits');
     });
   }
+
+  it('a step leaves no tensors behind: the live count stays the same from the first step on', () => {
+    const run = fixture.runs.find((r) => r.schedule?.kind === 'oneCycleLR' && r.dtype === 'float32')!;
+    const live: number[] = [];
+    train(run, () => live.push(kiln.memory().tensors));
+    expect(live.length).toBe(fixture.steps);
+    expect(new Set(live).size, `live tensors after each step: ${live.join(' ')}`).toBe(1);
+  });
 
   it('train() and eval() reach BatchNorm: eval-mode logits differ from training-mode ones and leave the running statistics alone', () => {
     const run = fixture.runs.find((r) => r.model === 'cnn' && r.dtype === 'float64')!;
