@@ -22,3 +22,5 @@ export type { GradcheckOptions } from './autograd/gradcheck';
 export * from './ops/functions';
 export { opTable } from './ops/op';
 export type { OpInfo, OpSample } from './ops/op';
+
+export * as nn from './nn/index';

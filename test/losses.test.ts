@@ -240,3 +240,18 @@ describe('dtypes', () => {
     expect(kiln.mseLoss(kiln.tensor([1, 2], { dtype: 'int32' }), kiln.tensor([0, 0], { dtype: 'int32' })).dtype).toBe('float32');
   });
 });
+
+describe('empty batches', () => {
+  it("class losses of [0, C]: 'mean' NaN, 'sum' 0, 'none' [0], gradient [0, C]", () => {
+    const x = kiln.zeros([0, 3], { dtype: 'float64', requiresGrad: true });
+    const y = kiln.zeros([0], { dtype: 'int32' });
+    for (const loss of ['crossEntropy', 'nllLoss', 'multiMarginLoss']) {
+      expect(Number.isNaN(losses[loss](x, y).item()), loss).toBe(true);
+      expect(losses[loss](x, y, { reduction: 'sum' }).item(), loss).toBe(0);
+      const none = losses[loss](x, y, { reduction: 'none' });
+      expect(none.shape, loss).toEqual([0]);
+      const [g] = kiln.grad(kiln.sum(none), [x]);
+      expect((g as Tensor).shape, loss).toEqual([0, 3]);
+    }
+  });
+});

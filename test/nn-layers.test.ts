@@ -268,3 +268,29 @@ describe('layer argument errors name the layer and the values', () => {
     expect(run).toThrow(message);
   });
 });
+
+describe('Step and nn.functional', () => {
+  it('Step is the unit step x > 0 ? 1 : 0 with a zero gradient', () => {
+    const x = kiln.tensor([-1, 0, 1e-3, 2], { requiresGrad: true });
+    const y = new nn.Step().forward(x);
+    expect(Array.from(y.values())).toEqual([0, 0, 1, 1]);
+    y.sum().backward();
+    expect(Array.from(x.grad!.values())).toEqual([0, 0, 0, 0]);
+  });
+
+  it('nn.functional holds the ops themselves, and linear', () => {
+    const f = nn.functional as Record<string, unknown>;
+    const top = kiln as unknown as Record<string, unknown>;
+    const names = Object.keys(f);
+    for (const name of ['conv2d', 'maxPool2d', 'maxPool2dWithIndices', 'avgPool2d', 'adaptiveAvgPool2d', 'batchNorm', 'layerNorm', 'groupNorm', 'dropout',
+      'relu', 'leakyRelu', 'elu', 'gelu', 'sigmoid', 'tanh', 'softplus', 'heaviside', 'softmax', 'logSoftmax',
+      'crossEntropy', 'nllLoss', 'multiMarginLoss', 'mseLoss', 'l1Loss', 'huberLoss', 'bceLoss', 'bceWithLogitsLoss', 'linear']) {
+      expect(names, name).toContain(name);
+    }
+    for (const name of names) if (name in top) expect(f[name], name).toBe(top[name]);
+    const lin = new nn.Linear(3, 2);
+    const x = kiln.randn([4, 3]);
+    expect(Array.from(nn.functional.linear(x, lin.weight, lin.bias).values())).toEqual(Array.from(lin.forward(x).values()));
+    expect(Array.from(nn.functional.linear(x, lin.weight).values())).toEqual(Array.from(x.matmul(lin.weight.T).values()));
+  });
+});

@@ -79,7 +79,7 @@ describe('naming and order equal PyTorch', () => {
 
   it("the printed W3 in kiln's spelling", () => {
     const m = w3();
-    m.at(0).parameters().forEach((p) => p.requiresGrad_(false));
+    m.at(0).requiresGrad_(false);
     expect(m.toString()).toBe(
       [
         'Sequential(',
@@ -225,7 +225,7 @@ describe('state dict', () => {
 });
 
 describe('modes, gradients, apply, conversion', () => {
-  it('zeroGrad drops the gradients (default) or zeroes them in place', () => {
+  it('zeroGrad drops and frees the gradients (default) or zeroes them in place', () => {
     const m = new nn.Sequential(new nn.Linear(3, 2), new nn.Tanh(), new nn.Linear(2, 1));
     m.forward(kiln.ones([4, 3])).sum().backward();
     const grads = m.parameters().map((p) => p.grad);
@@ -237,6 +237,7 @@ describe('modes, gradients, apply, conversion', () => {
     });
     m.zeroGrad();
     expect(m.parameters().every((p) => p.grad === null)).toBe(true);
+    expect(grads.every((g) => g!.disposed)).toBe(true); // memory back for the next backward
     // A step after zeroGrad accumulates from zero again.
     m.forward(kiln.ones([4, 3])).sum().backward();
     const once = Array.from(m.parameters()[0].grad!.values());
@@ -275,6 +276,16 @@ describe('modes, gradients, apply, conversion', () => {
     expect(buffers['features.0.bn.numBatchesTracked'].dtype).toBe('int32');
     expect(net.features.forward(kiln.randn([1, 3, 4, 4], { dtype: 'float64' })).dtype).toBe('float64');
     expect(net.float().temperature.dtype).toBe('float32');
+    expect(() => net.to('int32')).toThrow('Net.to: dtype must be float32 or float64, got "int32"');
+  });
+
+  it('requiresGrad_(false) freezes every parameter: no gradients, not counted as trainable', () => {
+    const m = new nn.Sequential(new nn.Linear(3, 2), new nn.Linear(2, 1));
+    m.at(0).requiresGrad_(false);
+    expect(m.numParameters(true)).toBe(3);
+    m.forward(kiln.ones([1, 3])).sum().backward();
+    expect(m.at(0).parameters().map((p) => p.grad)).toEqual([null, null]);
+    expect(m.at(1).parameters().every((p) => p.grad !== null)).toBe(true);
   });
 });
 

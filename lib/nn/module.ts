@@ -173,13 +173,29 @@ export class Module {
     return this.train(false);
   }
 
-  /** Clears every parameter's gradient: drops it (default, as PyTorch) or zeroes it in place. */
+  /**
+   * Clears every parameter's gradient. By default (as PyTorch) it drops the gradient and
+   * frees its memory for the next backward to reuse, so a tensor kept from `p.grad` is
+   * disposed (clone it to keep it), as Optimizer.zeroGrad does; with setToNone false it
+   * fills the gradient with zeros.
+   */
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (setToNone) p.grad = null;
-      else noGrad(() => p.grad?.zero_());
+      const g = p.grad;
+      if (g === null) continue;
+      if (setToNone) {
+        p.grad = null;
+        g.dispose();
+      } else {
+        noGrad(() => g.zero_());
+      }
     }
+  }
+
+  /** Sets requiresGrad on every parameter (false freezes them: no gradients, not trainable). */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
   }
 
   /** Calls fn on every submodule (children first, as PyTorch) and then this module. */
@@ -194,6 +210,7 @@ export class Module {
    * old under the same names; gradients are dropped). PyTorch's `module.to(dtype)`.
    */
   to(dtype: DType): this {
+    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`${this.constructor.name}.to: dtype must be float32 or float64, got ${JSON.stringify(dtype)}`);
     for (const m of this.modules()) {
       for (const [name, kind] of m.registered) {
         if (kind === 'module') continue;

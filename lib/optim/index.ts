@@ -13,3 +13,5 @@ export { adaptiveClipGrad, clipGradNorm, clipGradValue } from './clip';
 export type { ClipGradNormOptions } from './clip';
 export { ScheduleFreeAdamW } from './schedule_free';
 export type { ScheduleFreeAdamWOptions } from './schedule_free';
+export { SAM } from './sam';
+export type { SAMOptions } from './sam';
