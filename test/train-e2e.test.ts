@@ -30,10 +30,12 @@ interface Run {
   options: { lr: number; momentum?: number; weightDecay: number; betas?: [number, number] };
   noDecayOnBias?: boolean;
   labelSmoothing?: number;
+  clipGradNorm?: number;
   schedule?: Schedule;
   dtype: 'float32' | 'float64';
   losses: number[];
   lrs: number[];
+  gradNorms: number[];
   final: Record<string, number[]>;
   evalLogits: number[];
 }
@@ -101,10 +103,12 @@ interface Trained {
   model: nn.Module;
   losses: number[];
   lrs: number[];
+  gradNorms: number[];
 }
 
 /**
- * gen_train_e2e.py's loop: zeroGrad, forward, loss, backward, step, then the schedule's step;
+ * gen_train_e2e.py's loop: zeroGrad, forward, loss, backward, clipping if the run clips, step,
+ * then the schedule's step;
  * `afterStep` looks on after each.
  */
 function train(run: Run, afterStep?: () => void): Trained {
@@ -118,6 +122,7 @@ function train(run: Run, afterStep?: () => void): Trained {
   const ys = problem.targets.map((y) => kiln.tensor(y, { dtype: 'int32' }).keep());
   const losses: number[] = [];
   const lrs: number[] = [];
+  const gradNorms: number[] = [];
   for (let step = 0; step < fixture.steps; step++) {
     const b = step % xs.length;
     lrs.push(opt.paramGroups[0].lr);
@@ -129,11 +134,12 @@ function train(run: Run, afterStep?: () => void): Trained {
         return loss.item();
       }),
     );
+    if (run.clipGradNorm !== undefined) gradNorms.push(optim.clipGradNorm(model.parameters(), run.clipGradNorm));
     opt.step();
     sched?.step();
     afterStep?.();
   }
-  return { model, losses, lrs };
+  return { model, losses, lrs, gradNorms };
 }
 
 describe('training end to end matches PyTorch step by step', () => {
@@ -147,18 +153,22 @@ describe('training end to end matches PyTorch step by step', () => {
     }
   });
 
-  it('covers both models, both optimizers, both schedules and both dtypes', () => {
+  it('covers both models, both optimizers, both schedules, clipping and both dtypes', () => {
     const kinds = new Set(fixture.runs.map((r) => `${r.model} ${r.optimizer} ${r.schedule?.kind ?? 'constant'} ${r.dtype}`));
     for (const k of ['mlp sgd constant', 'mlp adamw constant', 'mlp sgd stepLR', 'cnn sgd constant', 'cnn adamw constant', 'cnn adamw oneCycleLR']) {
       for (const dtype of ['float32', 'float64']) expect(kinds.has(`${k} ${dtype}`), `${k} ${dtype}`).toBe(true);
     }
     expect(fixture.steps).toBe(20);
+    // Clipping is active (the norm exceeds the bound) on most steps of the clipped run.
+    const clipped = fixture.runs.find((r) => r.clipGradNorm !== undefined)!;
+    expect(clipped.gradNorms.filter((n) => n > clipped.clipGradNorm!).length).toBeGreaterThan(fixture.steps / 2);
   });
 
   for (const run of fixture.runs) {
     it(`${run.name} (${run.dtype})`, () => {
-      const { model, losses, lrs } = train(run);
+      const { model, losses, lrs, gradNorms } = train(run);
       expectRelative(lrs, run.lrs, 1e-12, 'lr');
+      expectRelative(gradNorms, run.gradNorms, LOSS_TOL[run.dtype], 'gradient norm before clipping');
       expectRelative(losses, run.losses, LOSS_TOL[run.dtype], 'loss');
       const state = model.stateDict();
       for (const [k, want] of Object.entries(run.final)) {
