@@ -12,6 +12,7 @@ import * as kiln from '../lib/index';
 import * as nn from '../lib/nn/index';
 import * as optim from '../lib/optim/index';
 import * as lr from '../lib/optim/lr/index';
+import { eachIsa, restoreBackendAfterEach } from './helpers';
 import { camel, expectClose, stateTensors, type StateEntry } from './nn-helpers';
 
 interface Problem {
@@ -142,6 +143,31 @@ function train(run: Run, afterStep?: () => void): Trained {
   return { model, losses, lrs, gradNorms };
 }
 
+/**
+ * Trains `run` and compares every recorded step, the final state and the eval-mode logits;
+ * failures name `where` (the backend setting) and the run.
+ */
+function expectRunMatches(run: Run, where = ''): void {
+  const at = (what: string): string => `${where}${run.name} (${run.dtype}): ${what}`;
+  const { model, losses, lrs, gradNorms } = train(run);
+  expectRelative(lrs, run.lrs, 1e-12, at('lr'));
+  expectRelative(gradNorms, run.gradNorms, LOSS_TOL[run.dtype], at('gradient norm before clipping'));
+  expectRelative(losses, run.losses, LOSS_TOL[run.dtype], at('loss'));
+  const state = model.stateDict();
+  for (const [k, want] of Object.entries(run.final)) {
+    const got = state[camel(k)];
+    expect(got, at(k)).toBeDefined();
+    // num_batches_tracked is exact; running statistics and parameters carry rounding.
+    if (got.dtype === 'int32') expect(Array.from(got.values()), at(k)).toEqual(want);
+    else expectClose(got, want, PARAM_TOL[run.dtype], at(k));
+  }
+  // Eval mode: BatchNorm normalizes with the running statistics PyTorch ended with.
+  model.eval();
+  const problem = fixture.problems[run.model];
+  const logits = kiln.noGrad(() => model.forward(kiln.tensor(problem.inputs[0], { shape: problem.inputShape, dtype: run.dtype })));
+  expectClose(logits, run.evalLogits, PARAM_TOL[run.dtype], at('eval logits'));
+}
+
 describe('training end to end matches PyTorch step by step', () => {
   it('the kiln models have PyTorch state-dict names (buffers in camelCase), shapes and parameter order', () => {
     for (const name of ['mlp', 'cnn'] as const) {
@@ -165,26 +191,21 @@ describe('training end to end matches PyTorch step by step', () => {
   });
 
   for (const run of fixture.runs) {
-    it(`${run.name} (${run.dtype})`, () => {
-      const { model, losses, lrs, gradNorms } = train(run);
-      expectRelative(lrs, run.lrs, 1e-12, 'lr');
-      expectRelative(gradNorms, run.gradNorms, LOSS_TOL[run.dtype], 'gradient norm before clipping');
-      expectRelative(losses, run.losses, LOSS_TOL[run.dtype], 'loss');
-      const state = model.stateDict();
-      for (const [k, want] of Object.entries(run.final)) {
-        const got = state[camel(k)];
-        expect(got, k).toBeDefined();
-        // num_batches_tracked is exact; running statistics and parameters carry rounding.
-        if (got.dtype === 'int32') expect(Array.from(got.values()), k).toEqual(want);
-        else expectClose(got, want, PARAM_TOL[run.dtype], k);
-      }
-      // Eval mode: BatchNorm normalizes with the running statistics PyTorch ended with.
-      model.eval();
-      const problem = fixture.problems[run.model];
-      const logits = kiln.noGrad(() => model.forward(kiln.tensor(problem.inputs[0], { shape: problem.inputShape, dtype: run.dtype })));
-      expectClose(logits, run.evalLogits, PARAM_TOL[run.dtype], 'eval logits');
-    });
+    it(`${run.name} (${run.dtype})`, () => expectRunMatches(run));
   }
+
+  describe('on every ISA path, with 1 and 2 threads', () => {
+    restoreBackendAfterEach();
+    for (const threads of [1, 2]) {
+      it(`float32 runs, ${threads} thread(s)`, () => {
+        kiln.setNumThreads(threads);
+        eachIsa(() => {
+          const where = `${kiln.backendInfo().isa}, ${threads} thread(s): `;
+          for (const run of fixture.runs.filter((r) => r.dtype === 'float32')) expectRunMatches(run, where);
+        });
+      });
+    }
+  });
 
   it('a step leaves no tensors behind: the live count stays the same from the first step on', () => {
     const run = fixture.runs.find((r) => r.schedule?.kind === 'oneCycleLR' && r.dtype === 'float32')!;
