@@ -109,8 +109,7 @@ interface Trained {
 
 /**
  * gen_train_e2e.py's loop: zeroGrad, forward, loss, backward, clipping if the run clips, step,
- * then the schedule's step;
- * `afterStep` looks on after each.
+ * then the schedule's step (per step, not per epoch). `afterStep` looks on after each.
  */
 function train(run: Run, afterStep?: () => void): Trained {
   const problem = fixture.problems[run.model];
