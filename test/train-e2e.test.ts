@@ -100,55 +100,72 @@ function buildSchedule(run: Run, opt: optim.Optimizer): lr.LRScheduler | null {
   return new lr.OneCycleLR(opt, { maxLr: s.maxLr, totalSteps: s.totalSteps, pctStart: s.pctStart });
 }
 
-interface Trained {
-  model: nn.Module;
+/** What a run records at every step. */
+interface StepRecord {
   losses: number[];
   lrs: number[];
   gradNorms: number[];
 }
 
-/**
- * gen_train_e2e.py's loop: zeroGrad, forward, loss, backward, clipping if the run clips, step,
- * then the schedule's step (per step, not per epoch). `afterStep` looks on after each.
- */
-function train(run: Run, afterStep?: () => void): Trained {
-  const problem = fixture.problems[run.model];
+/** One training setup: the model from the fixture's initial weights, its optimizer and schedule. */
+interface Session {
+  model: nn.Module;
+  opt: optim.Optimizer;
+  sched: lr.LRScheduler | null;
+}
+
+function setUp(run: Run): Session {
   const model = buildModel(run);
   model.train();
   const opt = buildOptimizer(run, model);
-  const sched = buildSchedule(run, opt);
+  return { model, opt, sched: buildSchedule(run, opt) };
+}
+
+/**
+ * gen_train_e2e.py's loop over steps [from, to): zeroGrad, forward, loss, backward, clipping
+ * if the run clips, step, then the schedule's step (per step, not per epoch). `afterStep`
+ * looks on after each.
+ */
+function runSteps(run: Run, { model, opt, sched }: Session, from: number, to: number, rec: StepRecord, afterStep?: () => void): void {
+  const problem = fixture.problems[run.model];
   const lossFn = new nn.CrossEntropyLoss({ labelSmoothing: run.labelSmoothing ?? 0 });
   const xs = problem.inputs.map((x) => kiln.tensor(x, { shape: problem.inputShape, dtype: run.dtype }).keep());
   const ys = problem.targets.map((y) => kiln.tensor(y, { dtype: 'int32' }).keep());
-  const losses: number[] = [];
-  const lrs: number[] = [];
-  const gradNorms: number[] = [];
-  for (let step = 0; step < fixture.steps; step++) {
+  for (let step = from; step < to; step++) {
     const b = step % xs.length;
-    lrs.push(opt.paramGroups[0].lr);
+    rec.lrs.push(opt.paramGroups[0].lr);
     opt.zeroGrad();
-    losses.push(
+    rec.losses.push(
       kiln.scope(() => {
         const loss = lossFn.forward(model.forward(xs[b]), ys[b]);
         loss.backward();
         return loss.item();
       }),
     );
-    if (run.clipGradNorm !== undefined) gradNorms.push(optim.clipGradNorm(model.parameters(), run.clipGradNorm));
+    if (run.clipGradNorm !== undefined) rec.gradNorms.push(optim.clipGradNorm(model.parameters(), run.clipGradNorm));
     opt.step();
     sched?.step();
     afterStep?.();
   }
-  return { model, losses, lrs, gradNorms };
+}
+
+const newRecord = (): StepRecord => ({ losses: [], lrs: [], gradNorms: [] });
+
+/** All of `run`'s steps in one session. */
+function train(run: Run, afterStep?: () => void): StepRecord & { model: nn.Module } {
+  const session = setUp(run);
+  const rec = newRecord();
+  runSteps(run, session, 0, fixture.steps, rec, afterStep);
+  return { ...rec, model: session.model };
 }
 
 /**
  * Trains `run` and compares every recorded step, the final state and the eval-mode logits;
  * failures name `where` (the backend setting) and the run.
  */
-function expectRunMatches(run: Run, where = ''): void {
+function expectRunMatches(run: Run, where = '', trained: StepRecord & { model: nn.Module } = train(run)): void {
   const at = (what: string): string => `${where}${run.name} (${run.dtype}): ${what}`;
-  const { model, losses, lrs, gradNorms } = train(run);
+  const { model, losses, lrs, gradNorms } = trained;
   expectRelative(lrs, run.lrs, 1e-12, at('lr'));
   expectRelative(gradNorms, run.gradNorms, LOSS_TOL[run.dtype], at('gradient norm before clipping'));
   expectRelative(losses, run.losses, LOSS_TOL[run.dtype], at('loss'));
@@ -205,6 +222,24 @@ describe('training end to end matches PyTorch step by step', () => {
       });
     }
   });
+
+  // A checkpoint as a training script takes one: new objects built as at the start, then the
+  // model's, optimizer's and schedule's state dicts loaded in PyTorch's order.
+  for (const run of fixture.runs.filter((r) => r.dtype === 'float64' && (r.schedule !== undefined || r.clipGradNorm !== undefined))) {
+    it(`resumed from a checkpoint at step 10, continues PyTorch's trajectory: ${run.name}`, () => {
+      const first = setUp(run);
+      const rec = newRecord();
+      runSteps(run, first, 0, 10, rec);
+      const resumed = setUp(run);
+      resumed.model.loadStateDict(first.model.stateDict());
+      resumed.opt.loadStateDict(first.opt.stateDict());
+      if (first.sched !== null) resumed.sched!.loadStateDict(first.sched.stateDict());
+      // The first session trains on: the resumed one must share none of its tensors.
+      runSteps(run, first, 10, 12, newRecord());
+      runSteps(run, resumed, 10, fixture.steps, rec);
+      expectRunMatches(run, 'resumed: ', { ...rec, model: resumed.model });
+    });
+  }
 
   it('a step leaves no tensors behind: the live count stays the same from the first step on', () => {
     const run = fixture.runs.find((r) => r.schedule?.kind === 'oneCycleLR' && r.dtype === 'float32')!;
