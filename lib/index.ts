@@ -24,3 +24,4 @@ export { opTable } from './ops/op';
 export type { OpInfo, OpSample } from './ops/op';
 
 export * as nn from './nn/index';
+export * as optim from './optim/index';

@@ -53,7 +53,7 @@ class ReferenceGroup {
 }
 
 const weightsOpts = { lr: 0.02, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0.05, warmupSteps: 5, r: 0, weightLrPower: 2 };
-const biasOpts = { ...weightsOpts, lr: 0.01, weightDecay: 0, warmupSteps: 0, r: 1 };
+const biasOpts = { ...weightsOpts, lr: 0.01, weightDecay: 0, warmupSteps: 0, r: 1, weightLrPower: 1 };
 const weightNames = names.filter((n) => !n.startsWith('b'));
 const biasNames = names.filter((n) => n.startsWith('b'));
 const hyper = (o: typeof weightsOpts): Hyper => ({ ...o, beta1: o.betas[0], beta2: o.betas[1] });

@@ -102,3 +102,16 @@ describe('SAM', () => {
     expect(() => sam.firstStep()).toThrow(/SAM: firstStep\(\) called twice without secondStep\(\)/);
   });
 });
+
+describe('SAM.addParamGroup', () => {
+  it('adds the group to the base too, with SAM options only on the shared group', () => {
+    const w = kiln.zeros([2], { requiresGrad: true });
+    const v = kiln.zeros([3], { requiresGrad: true });
+    const base = new SGD([w], { lr: 0.1 });
+    const sam = new SAM(base, { rho: 0.1 });
+    sam.addParamGroup({ params: [v], lr: 0.2, rho: 0.3 });
+    expect(base.paramGroups).toHaveLength(2);
+    expect(sam.paramGroups[1]).toBe(base.paramGroups[1]);
+    expect(sam.paramGroups[1]).toMatchObject({ lr: 0.2, rho: 0.3, adaptive: false, momentum: 0 });
+  });
+});

@@ -65,6 +65,7 @@ export class Sigmoid extends Module {
   }
 }
 
+/** Hyperbolic tangent. */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
     return tanh(x);

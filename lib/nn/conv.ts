@@ -10,6 +10,7 @@ import { Module, parameter } from './module';
 /** Padding as conv2d takes it: one size, [h, w], [top, bottom, left, right], 'same' or 'valid'. */
 export type Conv2dPadding = number | [number, number] | [number, number, number, number] | 'same' | 'valid';
 
+/** Conv2d's options after the channel counts and kernel size (PyTorch's keywords). */
 export interface Conv2dOptions {
   stride?: number | [number, number];
   padding?: Conv2dPadding;

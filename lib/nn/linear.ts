@@ -39,6 +39,7 @@ export function resetWeightAndBias(weight: Tensor, bias: Tensor | null): void {
   uniform_(bias, -bound, bound);
 }
 
+/** Linear's options after the feature counts. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;

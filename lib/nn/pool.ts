@@ -12,10 +12,12 @@ interface PoolWindowOptions {
   ceilMode?: boolean;
 }
 
+/** MaxPool2d options after the kernel size. */
 export interface MaxPool2dOptions extends PoolWindowOptions {
   dilation?: number | [number, number];
 }
 
+/** AvgPool2d options after the kernel size. */
 export interface AvgPool2dOptions extends PoolWindowOptions {
   /** Divide by the whole window, padding included (default true), or by the inputs it covers. */
   countIncludePad?: boolean;

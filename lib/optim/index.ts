@@ -15,3 +15,7 @@ export { ScheduleFreeAdamW } from './schedule_free';
 export type { ScheduleFreeAdamWOptions } from './schedule_free';
 export { SAM } from './sam';
 export type { SAMOptions } from './sam';
+export { LBFGS } from './lbfgs';
+export type { LBFGSOptions } from './lbfgs';
+export { cubicInterpolate, strongWolfe } from './line_search';
+export type { DirectionalObjective, LineSearchResult } from './line_search';

@@ -39,11 +39,16 @@ export class SAM extends Optimizer<SAMOptions> {
     // While the Optimizer constructor runs, `base` is not set yet and the specs are the base's
     // own groups: those are adopted as they are, with SAM's defaults filled in.
     const base = this.base as Optimizer | undefined;
-    if (base !== undefined) base.addParamGroup(spec);
-    const group = (base === undefined ? spec : base.paramGroups[base.paramGroups.length - 1]) as ParamGroup<SAMOptions>;
-    for (const [k, v] of Object.entries(this.defaults)) if (group[k] === undefined) (group as Record<string, unknown>)[k] = v;
-    this.validateGroup(group);
-    this.paramGroups.push(group);
+    let group = spec as Record<string, unknown>;
+    if (base !== undefined) {
+      const { rho, adaptive, ...baseSpec } = spec;
+      base.addParamGroup(baseSpec as ParamGroupSpec);
+      group = base.paramGroups[base.paramGroups.length - 1];
+      Object.assign(group, { rho, adaptive });
+    }
+    for (const [k, v] of Object.entries(this.defaults)) group[k] ??= v;
+    this.validateGroup(group as ParamGroup<SAMOptions>);
+    this.paramGroups.push(group as ParamGroup<SAMOptions>);
   }
 
   protected validateGroup(g: ParamGroup<SAMOptions>): void {
