@@ -109,6 +109,19 @@ describe('default init', () => {
     });
   }
 
+  for (const f of fixture.defaultInit) {
+    it(`${f.name} draws U(-b, b) with exactly PyTorch's bounds b for weight and bias`, () => {
+      // The same stream drawn through uniform_ with PyTorch's bounds gives the same values.
+      kiln.manualSeed(11);
+      const m = layers[f.name]();
+      kiln.manualSeed(11);
+      const w = nn.init.uniform_(kiln.empty(m.weight.shape), -f.weightBound, f.weightBound);
+      const b = nn.init.uniform_(kiln.empty(m.bias!.shape), -f.biasBound, f.biasBound);
+      expectClose(m.weight, w.values(), 1e-7, `${f.name} weight`);
+      expectClose(m.bias, b.values(), 1e-7, `${f.name} bias`);
+    });
+  }
+
   it('norm layers start at weight 1, bias 0, running mean 0, var 1', () => {
     const bn = new nn.BatchNorm2d(3);
     expect(Array.from(bn.weight!.values())).toEqual([1, 1, 1]);
