@@ -241,12 +241,14 @@ describe('training end to end matches PyTorch step by step', () => {
     });
   }
 
-  it('a step leaves no tensors behind: the live count stays the same from the first step on', () => {
+  it('a step leaves no tensors behind: the live count never grows from one step to the next', () => {
     const run = fixture.runs.find((r) => r.schedule?.kind === 'oneCycleLR' && r.dtype === 'float32')!;
     const live: number[] = [];
     train(run, () => live.push(kiln.memory().tensors));
     expect(live.length).toBe(fixture.steps);
-    expect(new Set(live).size, `live tensors after each step: ${live.join(' ')}`).toBe(1);
+    // Finalizers may free earlier tests' tensors meanwhile, so the count may fall, never rise.
+    const grew = live.findIndex((n, i) => i > 0 && n > live[i - 1]);
+    expect(grew, `live tensors after each step: ${live.join(' ')}`).toBe(-1);
   });
 
   it('train() and eval() reach BatchNorm: eval-mode logits differ from training-mode ones and leave the running statistics alone', () => {
