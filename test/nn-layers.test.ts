@@ -295,6 +295,9 @@ describe('layer argument errors name the layer and the values', () => {
     [() => new nn.BatchNorm2d(3).forward(kiln.zeros([2, 3])), 'BatchNorm2d: expected a 4-D input, got shape [2,3]'],
     [() => new nn.LayerNorm([3, 4]).forward(kiln.zeros([2, 4, 3])), 'LayerNorm: input of shape [2,4,3] does not end in normalizedShape [3,4]'],
     [() => new nn.GroupNorm(2, 4).forward(kiln.zeros([2, 6, 3])), 'GroupNorm: expected 4 channels on axis 1, got shape [2,6,3]'],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([4])), 'linear: weight must be [out, in], got shape [4]'],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([3, 5])), "linear: input of shape [2,4] does not end in the weight's in-features 5 (weight [3,5])"],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([3, 4]), kiln.zeros([4])), 'linear: bias must be [3] for weight [3,4], got shape [4]'],
   ])('forward %#', (run, message) => {
     expect(run).toThrow(message);
   });
