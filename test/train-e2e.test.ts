@@ -1,17 +1,15 @@
 // End to end against PyTorch (test/fixtures/train_e2e.json from gen_train_e2e.py): an MLP and
 // a small CNN start from PyTorch's initial weights (loaded through loadStateDict, so the
-// state-dict names must match PyTorch's), train 20 steps on the same batches with
-// kiln.nn, kiln.optim and kiln.optim.lr, and must give PyTorch's loss at every step, its
-// final parameters and BatchNorm running statistics, and its eval-mode logits afterwards.
+// state-dict names must match PyTorch's), train 20 steps on the same batches with the public
+// kiln.nn, kiln.optim and kiln.optim.lr, and must give PyTorch's loss at every step, its final
+// parameters and BatchNorm running statistics, and its eval-mode logits afterwards.
 import { readFileSync } from 'fs';
 import * as path from 'path';
 
 import { describe, expect, it } from 'vitest';
 
 import * as kiln from '../lib/index';
-import * as nn from '../lib/nn/index';
-import * as optim from '../lib/optim/index';
-import * as lr from '../lib/optim/lr/index';
+import { nn, optim } from '../lib/index';
 import { eachIsa, restoreBackendAfterEach } from './helpers';
 import { camel, expectClose, stateTensors, type StateEntry } from './nn-helpers';
 
@@ -93,11 +91,11 @@ function buildOptimizer(run: Run, model: nn.Module): optim.Optimizer {
   return run.optimizer === 'sgd' ? new optim.SGD(params, { ...common, ...(momentum !== undefined && { momentum }) }) : new optim.AdamW(params, { ...common, ...(betas && { betas }) });
 }
 
-function buildSchedule(run: Run, opt: optim.Optimizer): lr.LRScheduler | null {
+function buildSchedule(run: Run, opt: optim.Optimizer): optim.lr.LRScheduler | null {
   const s = run.schedule;
   if (s === undefined) return null;
-  if (s.kind === 'stepLR') return new lr.StepLR(opt, { stepSize: s.stepSize, gamma: s.gamma });
-  return new lr.OneCycleLR(opt, { maxLr: s.maxLr, totalSteps: s.totalSteps, pctStart: s.pctStart });
+  if (s.kind === 'stepLR') return new optim.lr.StepLR(opt, { stepSize: s.stepSize, gamma: s.gamma });
+  return new optim.lr.OneCycleLR(opt, { maxLr: s.maxLr, totalSteps: s.totalSteps, pctStart: s.pctStart });
 }
 
 /** What a run records at every step. */
@@ -111,7 +109,7 @@ interface StepRecord {
 interface Session {
   model: nn.Module;
   opt: optim.Optimizer;
-  sched: lr.LRScheduler | null;
+  sched: optim.lr.LRScheduler | null;
 }
 
 function setUp(run: Run): Session {
