@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as kiln from '../lib/index';
 import { nn, optim } from '../lib/index';
 import { eachIsa, restoreBackendAfterEach } from './helpers';
-import { camel, expectClose, stateTensors, type StateEntry } from './nn-helpers';
+import { expectClose, stateTensors, type StateEntry } from './nn-helpers';
 
 interface Problem {
   init: Record<string, StateEntry>;
@@ -169,7 +169,7 @@ function expectRunMatches(run: Run, where = '', trained: StepRecord & { model: n
   expectRelative(losses, run.losses, LOSS_TOL[run.dtype], at('loss'));
   const state = model.stateDict();
   for (const [k, want] of Object.entries(run.final)) {
-    const got = state[camel(k)];
+    const got = state[k];
     expect(got, at(k)).toBeDefined();
     // num_batches_tracked is exact; running statistics and parameters carry rounding.
     if (got.dtype === 'int32') expect(Array.from(got.values()), at(k)).toEqual(want);
@@ -183,13 +183,13 @@ function expectRunMatches(run: Run, where = '', trained: StepRecord & { model: n
 }
 
 describe('training end to end matches PyTorch step by step', () => {
-  it('the kiln models have PyTorch state-dict names (buffers in camelCase), shapes and parameter order', () => {
+  it('the kiln models have PyTorch state-dict names, shapes and parameter order', () => {
     for (const name of ['mlp', 'cnn'] as const) {
       const model = builders[name]();
       const state = model.stateDict();
       const want = Object.keys(fixture.problems[name].init);
-      expect(Object.keys(state), name).toEqual(want.map(camel));
-      for (const k of want) expect(state[camel(k)].shape, `${name} ${k}`).toEqual(fixture.problems[name].init[k].shape);
+      expect(Object.keys(state), name).toEqual(want);
+      for (const k of want) expect(state[k].shape, `${name} ${k}`).toEqual(fixture.problems[name].init[k].shape);
     }
   });
 
