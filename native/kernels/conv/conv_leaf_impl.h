@@ -3,6 +3,10 @@
 // loops for each target).
 #include <cstdint>
 
+#if defined(__FMA__)
+#include <immintrin.h>
+#endif
+
 #include "kernels/conv/conv_leaf.h"
 
 #ifndef KILN_ISA_NS
@@ -254,6 +258,70 @@ void pack_im2col_panel(const Conv2dShape& s, const T* padded, int64_t image_stri
     for (int64_t p = 0; p < kc; ++p) fill(out + p * nr + cols, out + (p + 1) * nr, T(0));
 }
 
+namespace {
+
+// acc += a * b, fused where the ISA has FMA (the ISO -std=c++17 build does not contract).
+// References, not values: 32-byte vectors by value change the ABI of the SSE2 build.
+template <class V>
+inline void madd(V& acc, const V& a, const V& b) {
+#if defined(__FMA__)
+  if constexpr (sizeof(a[0]) == 4) {
+    acc = (V)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)acc);
+  } else {
+    acc = (V)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)acc);
+  }
+#else
+  acc += a * b;
+#endif
+}
+
+// v = x in every lane (one broadcast load).
+template <class V, class T>
+inline void splat(V& v, T x) {
+  if constexpr (sizeof(V) / sizeof(T) == 8) {
+    v = V{x, x, x, x, x, x, x, x};
+  } else {
+    v = V{x, x, x, x};
+  }
+}
+
+}  // namespace
+
+// The 6 x 16 (fp32; 6 x 8 fp64) broadcast micro-kernel of the GEMM, with each row of A read
+// through its own pointer plus a per-depth offset instead of from a packed panel: the
+// im2col matrix is never written, in either orientation.
+template <class T>
+void indirect_tile(int64_t depth, const T* const* a_base, const int64_t* a_off, const T* b, int64_t ldb, T* c,
+                   int64_t ldc, int rows, bool accumulate) {
+  constexpr int L = 32 / sizeof(T);
+  typedef T V __attribute__((vector_size(32)));
+  typedef T U __attribute__((vector_size(32), aligned(sizeof(T)), may_alias));
+  const T* base[kConvTileRows];
+#pragma GCC unroll 6
+  for (int i = 0; i < kConvTileRows; ++i) base[i] = a_base[i];
+  V acc[kConvTileRows][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < kConvTileRows; ++i) acc[i][0] = acc[i][1] = V{};
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < depth; ++p) {
+    const int64_t off = a_off[p];
+    const V b0 = *reinterpret_cast<const U*>(b + p * ldb);
+    const V b1 = *reinterpret_cast<const U*>(b + p * ldb + L);
+#pragma GCC unroll 6
+    for (int i = 0; i < kConvTileRows; ++i) {
+      V a;
+      splat(a, base[i][off]);
+      madd(acc[i][0], a, b0);
+      madd(acc[i][1], a, b1);
+    }
+  }
+  for (int i = 0; i < rows; ++i)
+    for (int h = 0; h < 2; ++h) {
+      U& out = *reinterpret_cast<U*>(c + i * ldc + h * L);
+      out = accumulate ? out + acc[i][h] : acc[i][h];
+    }
+}
+
 template <class T>
 void add_bias_rows(T* y, int64_t ld, int64_t rows, int64_t cols, const T* bias) {
   for (int64_t r = 0; r < rows; ++r) {
@@ -318,6 +386,8 @@ void depthwise_forward(const Conv2dShape& s, const T* x, const T* weight, const 
   template void im2col_padded<T>(const Conv2dShape&, const T*, int64_t, int64_t, T*);          \
   template void col2im_padded<T>(const Conv2dShape&, const T*, int64_t, int64_t, T*);          \
   template void pack_im2col_panel<T>(const Conv2dShape&, const T*, int64_t, const int64_t*, int64_t, int64_t, int64_t, int64_t, int, T*); \
+  template void indirect_tile<T>(int64_t, const T* const*, const int64_t*, const T*, int64_t, T*, int64_t, int, \
+                                 bool);                                                         \
   template void add_bias_rows<T>(T*, int64_t, int64_t, int64_t, const T*);                     \
   template T sum_values<T>(const T*, int64_t);                                                 \
   template void add_values<T>(T*, const T*, int64_t);                                          \
