@@ -256,15 +256,8 @@ void forward_indirect(const Conv2dShape& s, const Plan& pl, const int64_t* row_o
                         static_cast<int>(std::min<int64_t>(kConvTileRows, q1 - q)), k0 > 0);
     for (int64_t q = q0; q < q1;) {
       const int64_t image = q / pl.p, pos = q - image * pl.p, run = std::min(q1 - q, pl.p - pos);
-      for (int64_t o = 0; o < pl.mg; ++o) {
-        T* out = y + image * y_image_stride + o * pl.p + pos;
-        const T* in = yt + (q - q0) * ld + o;
-        if (bias) {
-          for (int64_t e = 0; e < run; ++e) out[e] = in[e * ld] + bias[o];
-        } else {
-          for (int64_t e = 0; e < run; ++e) out[e] = in[e * ld];
-        }
-      }
+      KILN_DISPATCH(transpose_add<T>, yt + (q - q0) * ld, ld, run, pl.mg, bias, y + image * y_image_stride + pos,
+                    pl.p);
       q += run;
     }
   });
@@ -385,9 +378,9 @@ void backward_weight_indirect(const Conv2dShape& s, const Plan& pl, const int64_
         for (int64_t q = 0; q < pl.p; ++q) offset[i * pl.p + q] = i * pl.planes + window_offset(s, q);
         const T* dyb = dy + (b * s.cout + g * pl.mg) * pl.p;
         T* rows = dyt + i * pl.p * ld;
-        for (int64_t q = 0; q < pl.p; ++q) std::fill(rows + q * ld + pl.mg, rows + (q + 1) * ld, T(0));
-        for (int64_t o = 0; o < pl.mg; ++o)
-          for (int64_t q = 0; q < pl.p; ++q) rows[q * ld + o] = dyb[o * pl.p + q];
+        KILN_DISPATCH(transpose_add<T>, dyb, pl.p, pl.mg, pl.p, static_cast<const T*>(nullptr), rows, ld);
+        if (pl.mg < ld)
+          for (int64_t q = 0; q < pl.p; ++q) std::fill(rows + q * ld + pl.mg, rows + (q + 1) * ld, T(0));
       }
       const int64_t depth = ceil_div(positions, ceil_div(positions, kDepthBlock));
       T* dwg = out + g * pl.k * ld;

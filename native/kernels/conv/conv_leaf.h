@@ -43,6 +43,11 @@
   template <class T>                                                                             \
   void indirect_tile(std::int64_t depth, const T* const* a_base, const std::int64_t* a_off, const T* b, \
                      std::int64_t ldb, T* c, std::int64_t ldc, int rows, bool accumulate);       \
+  /* out[j * ld_out + i] = in[i * ld_in + j] (+ bias[j] when bias is not null), i < rows,  */   \
+  /* j < cols: Y^T tiles into y's rows, dY's rows into positions x channels.               */   \
+  template <class T>                                                                             \
+  void transpose_add(const T* in, std::int64_t ld_in, std::int64_t rows, std::int64_t cols, const T* bias, \
+                     T* out, std::int64_t ld_out);                                               \
   /* y[r * ld + j] += bias[r] for r < rows, j < cols. */                                         \
   template <class T>                                                                             \
   void add_bias_rows(T* y, std::int64_t ld, std::int64_t rows, std::int64_t cols, const T* bias); \

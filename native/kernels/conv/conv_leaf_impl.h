@@ -6,6 +6,9 @@
 #if defined(__FMA__)
 #include <immintrin.h>
 #endif
+#if defined(__AVX2__)
+#include "kernels/gemm/transpose_avx2.h"
+#endif
 
 #include "kernels/conv/conv_leaf.h"
 
@@ -323,6 +326,35 @@ void indirect_tile(int64_t depth, const T* const* a_base, const int64_t* a_off, 
 }
 
 template <class T>
+void transpose_add(const T* in, int64_t ld_in, int64_t rows, int64_t cols, const T* bias, T* out, int64_t ld_out) {
+  int64_t j0 = 0;
+#if defined(__AVX2__)
+  if constexpr (sizeof(T) == 4) {  // 8 x 8 blocks transposed in registers
+    for (; j0 + 8 <= cols; j0 += 8) {
+      int64_t i = 0;
+      for (; i + 8 <= rows; i += 8) {
+        __m256 r[8];
+        for (int e = 0; e < 8; ++e) r[e] = _mm256_loadu_ps(in + (i + e) * ld_in + j0);
+        transpose_8x8(r);
+        for (int e = 0; e < 8; ++e)
+          _mm256_storeu_ps(out + (j0 + e) * ld_out + i, bias ? _mm256_add_ps(r[e], _mm256_set1_ps(bias[j0 + e])) : r[e]);
+      }
+      for (; i < rows; ++i)
+        for (int64_t j = j0; j < j0 + 8; ++j) out[j * ld_out + i] = bias ? in[i * ld_in + j] + bias[j] : in[i * ld_in + j];
+    }
+  }
+#endif
+  for (int64_t j = j0; j < cols; ++j) {
+    T* to = out + j * ld_out;
+    if (bias) {
+      for (int64_t i = 0; i < rows; ++i) to[i] = in[i * ld_in + j] + bias[j];
+    } else {
+      for (int64_t i = 0; i < rows; ++i) to[i] = in[i * ld_in + j];
+    }
+  }
+}
+
+template <class T>
 void add_bias_rows(T* y, int64_t ld, int64_t rows, int64_t cols, const T* bias) {
   for (int64_t r = 0; r < rows; ++r) {
     T* row = y + r * ld;
@@ -388,6 +420,7 @@ void depthwise_forward(const Conv2dShape& s, const T* x, const T* weight, const 
   template void pack_im2col_panel<T>(const Conv2dShape&, const T*, int64_t, const int64_t*, int64_t, int64_t, int64_t, int64_t, int, T*); \
   template void indirect_tile<T>(int64_t, const T* const*, const int64_t*, const T*, int64_t, T*, int64_t, int, \
                                  bool);                                                         \
+  template void transpose_add<T>(const T*, int64_t, int64_t, int64_t, const T*, T*, int64_t);   \
   template void add_bias_rows<T>(T*, int64_t, int64_t, int64_t, const T*);                     \
   template T sum_values<T>(const T*, int64_t);                                                 \
   template void add_values<T>(T*, const T*, int64_t);                                          \
