@@ -226,8 +226,8 @@ std::unique_ptr<T, Free> transposed_weight(const Conv2dShape& s, const Plan& pl,
 }
 
 // Offset in an image's padded planes of output position q's window (its first tap).
-int64_t window_offset(const Conv2dShape& s, int64_t q) {
-  const int64_t ow = s.ow(), oh = q / ow;
+int64_t window_offset(const Conv2dShape& s, int64_t ow, int64_t q) {
+  const int64_t oh = q / ow;
   return oh * s.sh * (s.w + s.pl + s.pr) + (q - oh * ow) * s.sw;
 }
 
@@ -240,13 +240,13 @@ void forward_indirect(const Conv2dShape& s, const Plan& pl, const int64_t* row_o
                       int64_t images, const T* wt, const T* bias, T* y, int64_t y_image_stride) {
   constexpr int64_t nr = conv_tile_cols<T>;
   const int64_t ld = padded_channels<T>(pl), positions = images * pl.p;
-  const int64_t depth = ceil_div(pl.k, ceil_div(pl.k, kDepthBlock));
+  const int64_t depth = ceil_div(pl.k, ceil_div(pl.k, kDepthBlock)), ow = s.ow();
   cpu::parallel_range(positions, kPositionBlock, [&](int64_t q0, int64_t q1) {
     T* yt = scratch<T>(kColumns, kPositionBlock * ld);
     const T* base[kPositionBlock + kConvTileRows];
     for (int64_t q = q0; q < q1 + kConvTileRows; ++q) {
       const int64_t at = std::min(q, q1 - 1), image = at / pl.p;
-      base[q - q0] = planes + image * pl.planes + window_offset(s, at - image * pl.p);
+      base[q - q0] = planes + image * pl.planes + window_offset(s, ow, at - image * pl.p);
     }
     for (int64_t k0 = 0; k0 < pl.k; k0 += depth)
       for (int64_t j = 0; j < ld; j += nr)
@@ -365,7 +365,7 @@ void backward_weight_indirect(const Conv2dShape& s, const Plan& pl, const int64_
                               const T* dy, int64_t b0, int64_t b1, T* out) {
   constexpr int64_t nr = conv_tile_cols<T>;
   const int64_t ld = padded_channels<T>(pl), per = std::min(b1 - b0, ceil_div(kWideColumns, pl.p));
-  const int64_t tiles = ceil_div(pl.k, kConvTileRows);
+  const int64_t tiles = ceil_div(pl.k, kConvTileRows), ow = s.ow();
   for (int64_t g = 0; g < s.groups; ++g)
     for (int64_t sb = b0; sb < b1; sb += per) {
       const int64_t images = std::min(per, b1 - sb), positions = images * pl.p;
@@ -375,7 +375,7 @@ void backward_weight_indirect(const Conv2dShape& s, const Plan& pl, const int64_
       for (int64_t i = 0; i < images; ++i) {
         const int64_t b = sb + i;
         KILN_DISPATCH(pad_planes<T>, s, x + (b * s.cin + g * pl.cg) * s.h * s.w, planes + i * pl.planes);
-        for (int64_t q = 0; q < pl.p; ++q) offset[i * pl.p + q] = i * pl.planes + window_offset(s, q);
+        for (int64_t q = 0; q < pl.p; ++q) offset[i * pl.p + q] = i * pl.planes + window_offset(s, ow, q);
         const T* dyb = dy + (b * s.cout + g * pl.mg) * pl.p;
         T* rows = dyt + i * pl.p * ld;
         KILN_DISPATCH(transpose_add<T>, dyb, pl.p, pl.mg, pl.p, static_cast<const T*>(nullptr), rows, ld);
