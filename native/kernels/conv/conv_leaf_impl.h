@@ -57,6 +57,24 @@ inline void move_n(T* to, const T* from) {
     *reinterpret_cast<V*>(to + e) = *reinterpret_cast<const V*>(from + e);
 }
 
+// Copies n elements with vector-sized moves and no overshoot: pieces of 8 (the last one ending
+// exactly at n, overlapping the previous), or two overlapping pieces of 4 or 2 for short runs.
+template <class T>
+static inline void copy_exact(T* to, const T* from, int64_t n) {
+  if (n >= 8) {
+    for (int64_t e = 0; e + 8 < n; e += 8) move_n<8>(to + e, from + e);
+    move_n<8>(to + n - 8, from + n - 8);
+  } else if (n >= 4) {
+    move_n<4>(to, from);
+    move_n<4>(to + n - 4, from + n - 4);
+  } else if (n >= 2) {
+    move_n<2>(to, from);
+    move_n<2>(to + n - 2, from + n - 2);
+  } else if (n == 1) {
+    to[0] = from[0];
+  }
+}
+
 // Output columns [lo, hi) whose input column ow*sw - pl + j*dw lies inside [0, w).
 struct ColumnRange {
   int64_t lo, hi;
@@ -166,7 +184,7 @@ void pad_planes(const Conv2dShape& s, const T* x, T* padded) {
     for (int64_t ih = 0; ih < s.h; ++ih, out += wp) {
       const T* in = x + (c * s.h + ih) * s.w;
       fill(out, out + s.pl, T(0));
-      for (int64_t iw = 0; iw < s.w; ++iw) out[s.pl + iw] = in[iw];
+      copy_exact(out + s.pl, in, s.w);
       fill(out + s.pl + s.w, out + wp, T(0));
     }
     fill(out, out + s.pb * wp + (c + 1 == cg ? kConvSlack : 0), T(0));
@@ -220,24 +238,6 @@ void col2im_padded(const Conv2dShape& s, const T* col, int64_t p0, int64_t p1, T
   for_each_padded_segment(s, p0, p1, [&](int64_t r, int64_t base, int64_t src, int64_t ow0, int64_t ow1) {
     add_run(padded + src + ow0, col + r * width + base + ow0, ow1 - ow0);
   });
-}
-
-// Copies n elements with vector-sized moves and no overshoot: pieces of 8 (the last one ending
-// exactly at n, overlapping the previous), or two overlapping pieces of 4 or 2 for short runs.
-template <class T>
-static inline void copy_exact(T* to, const T* from, int64_t n) {
-  if (n >= 8) {
-    for (int64_t e = 0; e + 8 < n; e += 8) move_n<8>(to + e, from + e);
-    move_n<8>(to + n - 8, from + n - 8);
-  } else if (n >= 4) {
-    move_n<4>(to, from);
-    move_n<4>(to + n - 4, from + n - 4);
-  } else if (n >= 2) {
-    move_n<2>(to, from);
-    move_n<2>(to + n - 2, from + n - 2);
-  } else if (n == 1) {
-    to[0] = from[0];
-  }
 }
 
 // The panel's columns (output positions) fall into runs of consecutive positions within one
