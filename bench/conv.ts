@@ -1,4 +1,4 @@
-// `npm run bench -- conv [rounds]`: conv2d forward, backward-data and backward-weight (fp32,
+// `npm run bench -- conv [rounds] [name filter]`: conv2d forward, backward-data and backward-weight (fp32,
 // through the addon) on the two convolutions of W3 (BENCH.md; batch 64) and a 3x3 64->64
 // layer on 32x32 images (batch 32), as GFLOP/s (2 * multiply-adds / s) beside PyTorch's
 // (bench/peers/conv_torch.py under /usr/bin/python3, same shapes, same thread count) at 1 and
@@ -68,9 +68,9 @@ function timing(fn: () => void, reps: number): Timing {
 }
 
 // Times kiln's three passes on every shape at the current thread count.
-function kilnSeconds(reps: number): Map<string, Timing> {
+function kilnSeconds(shapes: Shape[], reps: number): Map<string, Timing> {
   const out = new Map<string, Timing>();
-  for (const s of SHAPES) {
+  for (const s of shapes) {
     const g: Conv2dGeometry = [s.n, s.cin, s.h, s.w, s.cout, s.kh, s.kw, s.sh, s.sw, s.pt, s.pb, s.pl, s.pr, s.dh, s.dw, s.groups];
     const oh = outSize(s.h, s.kh, s.sh, s.pt, s.pb, s.dh), ow = outSize(s.w, s.kw, s.sw, s.pl, s.pr, s.dw);
     const x = filled(s.n * s.cin * s.h * s.w, 1), dx = new Float32Array(x.length);
@@ -96,10 +96,10 @@ interface PeerLine {
   torch?: number;
 }
 
-function torchSeconds(threads: number, reps: number): Map<string, Timing> {
+function torchSeconds(shapes: Shape[], threads: number, reps: number): Map<string, Timing> {
   const env = { OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
   const out = new Map<string, Timing>();
-  for (const r of runPeerLines<PeerLine>('conv_torch.py', [threads, reps, JSON.stringify(SHAPES)], env)) {
+  for (const r of runPeerLines<PeerLine>('conv_torch.py', [threads, reps, JSON.stringify(shapes)], env)) {
     if (r.kind === 'threads' && r.torch !== threads) throw new Error(`PyTorch runs ${r.torch} threads, asked for ${threads}`);
     if (r.kind === 'time') out.set(`${r.shape}|${r.pass}`, { wall: r.seconds as number, cpu: r.cpu_seconds as number });
   }
@@ -108,6 +108,8 @@ function torchSeconds(threads: number, reps: number): Map<string, Timing> {
 
 export async function run(args: string[]): Promise<void> {
   const rounds = Number(args[0] ?? 3);
+  // Shapes whose name contains the filter (e.g. "conv2"), all by default.
+  const shapes = SHAPES.filter((s) => s.name.includes(args[1] ?? ''));
   const reps = 7;
   const torch = torchAvailable();
   const { threads: startThreads } = native.backendInfo();
@@ -117,10 +119,10 @@ export async function run(args: string[]): Promise<void> {
     const kiln: Map<string, Timing>[] = [];
     const peer: Map<string, Timing>[] = [];
     for (let r = 0; r < rounds; r++) {
-      kiln.push(kilnSeconds(reps));
-      if (torch) peer.push(torchSeconds(threads, reps));
+      kiln.push(kilnSeconds(shapes, reps));
+      if (torch) peer.push(torchSeconds(shapes, threads, reps));
     }
-    for (const s of SHAPES)
+    for (const s of shapes)
       for (const p of PASSES) {
         const key = `${s.name}|${p}`;
         const of = (runs: Map<string, Timing>[], f: keyof Timing) => median(runs.map((m) => (m.get(key) as Timing)[f]));

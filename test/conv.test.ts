@@ -63,6 +63,11 @@ const shapes: Shape[] = [
   shape({ n: 2, cin: 16, cout: 8, h: 7, w: 9, ...pad(1) }),
   shape({ n: 1, cin: 32, cout: 16, h: 8, w: 9, dh: 2, dw: 2, pt: 0, pb: 4, pl: 3, pr: 1, groups: 2 }),
   shape({ n: 2, cin: 3, cout: 4, h: 9, w: 1, kh: 3, kw: 1, pt: 1, pb: 1 }),
+  // 13 to 64 output channels per group: the indirect tiles (positions x channels)
+  shape({ n: 3, cin: 5, cout: 13, h: 10, w: 11, kh: 5, kw: 3, sh: 2, pt: 2, pb: 1, pl: 0, pr: 2, dh: 2 }),
+  shape({ n: 2, cin: 16, cout: 32, h: 14, w: 14, kh: 5, kw: 5, ...pad(2) }),
+  shape({ n: 1, cin: 32, cout: 32, h: 7, w: 9, ...pad(1) }),
+  shape({ n: 2, cin: 4, cout: 64, h: 6, w: 6, groups: 2, pt: 0, pb: 2, pl: 1, pr: 1 }),
 ];
 
 function random(Ctor: FloatCtor, n: number, seed: number): FloatArray {

@@ -64,12 +64,11 @@ export interface NnFixture {
 export const fixture: NnFixture = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'nn.json'), 'utf8'));
 
 /** PyTorch's snake_case buffer names (running_mean) as kiln spells them (runningMean). */
-export const camel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The fixture's state dict as kiln tensors (float entries in `dtype`), keys in kiln's spelling. */
 export function stateTensors(state: Record<string, StateEntry>, dtype: kiln.DType): Record<string, kiln.Tensor> {
   const out: Record<string, kiln.Tensor> = {};
-  for (const [k, v] of Object.entries(state)) out[camel(k)] = kiln.tensor(v.data, { shape: v.shape, dtype: v.int ? 'int32' : dtype });
+  for (const [k, v] of Object.entries(state)) out[k] = kiln.tensor(v.data, { shape: v.shape, dtype: v.int ? 'int32' : dtype });
   return out;
 }
 

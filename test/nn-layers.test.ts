@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as kiln from '../lib/index';
 import * as nn from '../lib/nn/index';
-import { camel, expectClose, fixture, stateTensors, TOL, type LayerCase } from './nn-helpers';
+import { expectClose, fixture, stateTensors, TOL, type LayerCase } from './nn-helpers';
 
 /** kiln's spelling of each fixture layer (gen_nn.py builds the same in PyTorch). */
 const builders: Record<string, () => nn.Module> = {
@@ -55,8 +55,8 @@ const builders: Record<string, () => nn.Module> = {
 function runCase(c: LayerCase, dtype: 'float32' | 'float64'): void {
   const tol = TOL[dtype];
   const m = builders[c.name]().to(dtype);
-  // Same keys in the same order as PyTorch's state dict (buffers camelCased).
-  expect(Object.keys(m.stateDict())).toEqual(Object.keys(c.state).map(camel));
+  // Same keys in the same order as PyTorch's state dict .
+  expect(Object.keys(m.stateDict())).toEqual(Object.keys(c.state));
   m.loadStateDict(stateTensors(c.state, dtype));
   for (const pre of c.preInputs) kiln.noGrad(() => m.forward(kiln.tensor(pre, { shape: c.inputShape, dtype })));
   const x = kiln.tensor(c.input, { shape: c.inputShape, dtype, requiresGrad: true });
@@ -69,7 +69,7 @@ function runCase(c: LayerCase, dtype: 'float32' | 'float64'): void {
   expect(params.map(([k]) => k)).toEqual(Object.keys(c.paramGrads));
   for (const [k, p] of params) expectClose(p.grad, c.paramGrads[k], tol, `${c.name} ${k} grad`);
   const after = m.stateDict();
-  for (const [k, v] of Object.entries(c.stateAfter)) expectClose(after[camel(k)], v.data, tol, `${c.name} ${k} after`);
+  for (const [k, v] of Object.entries(c.stateAfter)) expectClose(after[k], v.data, tol, `${c.name} ${k} after`);
   m.eval();
   expectClose(kiln.noGrad(() => m.forward(x)), c.evalOutput, tol, `${c.name} eval output`);
 }
@@ -295,6 +295,9 @@ describe('layer argument errors name the layer and the values', () => {
     [() => new nn.BatchNorm2d(3).forward(kiln.zeros([2, 3])), 'BatchNorm2d: expected a 4-D input, got shape [2,3]'],
     [() => new nn.LayerNorm([3, 4]).forward(kiln.zeros([2, 4, 3])), 'LayerNorm: input of shape [2,4,3] does not end in normalizedShape [3,4]'],
     [() => new nn.GroupNorm(2, 4).forward(kiln.zeros([2, 6, 3])), 'GroupNorm: expected 4 channels on axis 1, got shape [2,6,3]'],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([4])), 'linear: weight must be [out, in], got shape [4]'],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([3, 5])), "linear: input of shape [2,4] does not end in the weight's in-features 5 (weight [3,5])"],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([3, 4]), kiln.zeros([4])), 'linear: bias must be [3] for weight [3,4], got shape [4]'],
   ])('forward %#', (run, message) => {
     expect(run).toThrow(message);
   });

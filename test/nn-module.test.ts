@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as kiln from '../lib/index';
 import * as nn from '../lib/nn/index';
-import { camel, fixture, type Naming } from './nn-helpers';
+import { fixture, type Naming } from './nn-helpers';
 
 /** W3 of ../shared/BENCH.md. */
 const w3 = (): nn.Sequential =>
@@ -47,8 +47,8 @@ class Net extends nn.Module {
 
 function expectNaming(m: nn.Module, want: Naming): void {
   expect(m.namedParameters().map(([k, p]) => [k, p.shape])).toEqual(want.namedParameters);
-  expect(m.namedBuffers().map(([k, b]) => [k, b.shape])).toEqual(want.namedBuffers.map(([k, s]) => [camel(k), s]));
-  expect(Object.keys(m.stateDict())).toEqual(want.stateDictKeys.map(camel));
+  expect(m.namedBuffers().map(([k, b]) => [k, b.shape])).toEqual(want.namedBuffers.map(([k, s]) => [k, s]));
+  expect(Object.keys(m.stateDict())).toEqual(want.stateDictKeys);
   expect(m.namedModules().map(([k, mod]) => [k, mod.constructor.name])).toEqual(want.namedModules);
   expect(m.numParameters()).toBe(want.numParameters);
 }
@@ -199,7 +199,7 @@ describe('state dict', () => {
     a.features.forward(x); // moves BatchNorm's running statistics and counter
     const dict = a.stateDict();
     expect(Object.keys(dict)).not.toContain('scratch');
-    expect(dict['features.0.bn.numBatchesTracked'].item()).toBe(1);
+    expect(dict['features.0.bn.num_batches_tracked'].item()).toBe(1);
     expect(dict['0.weight' as string]).toBeUndefined();
     // The dict shares storage with the module and is detached from the graph.
     expect(dict['features.0.conv.weight'].requiresGrad).toBe(false);
@@ -220,9 +220,9 @@ describe('state dict', () => {
     const before = Array.from(m.at(0).parameters()[0].values());
     const dict = m.stateDict();
     const bad: Record<string, kiln.Tensor> = { ...dict, extra: kiln.ones([1]), '0.weight': kiln.ones([2, 3]) };
-    delete bad['1.runningVar'];
+    delete bad['1.running_var'];
     expect(() => m.loadStateDict(bad)).toThrow(
-      'Sequential.loadStateDict: size mismatch for "0.weight": the dict has [2,3], the module [3,2]; missing keys: "1.runningVar"; unexpected keys: "extra"',
+      'Sequential.loadStateDict: size mismatch for "0.weight": the dict has [2,3], the module [3,2]; missing keys: "1.running_var"; unexpected keys: "extra"',
     );
     expect(Array.from(m.at(0).parameters()[0].values())).toEqual(before);
   });
@@ -231,7 +231,7 @@ describe('state dict', () => {
     const m = new nn.Sequential(new nn.Linear(2, 3), new nn.BatchNorm1d(3));
     const partial = { '0.weight': kiln.full([3, 2], 0.5), '2.weight': kiln.ones([1]) };
     expect(m.loadStateDict(partial, { strict: false })).toEqual({
-      missingKeys: ['0.bias', '1.weight', '1.bias', '1.runningMean', '1.runningVar', '1.numBatchesTracked'],
+      missingKeys: ['0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked'],
       unexpectedKeys: ['2.weight'],
     });
     expect(Array.from(m.at(0).parameters()[0].values())).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
@@ -303,8 +303,8 @@ describe('modes, gradients, apply, conversion', () => {
       expect(p.requiresGrad && p.isLeaf, k).toBe(true);
     }
     const buffers = Object.fromEntries(net.namedBuffers());
-    expect(buffers['features.0.bn.runningMean'].dtype).toBe('float64');
-    expect(buffers['features.0.bn.numBatchesTracked'].dtype).toBe('int32');
+    expect(buffers['features.0.bn.running_mean'].dtype).toBe('float64');
+    expect(buffers['features.0.bn.num_batches_tracked'].dtype).toBe('int32');
     expect(net.features.forward(kiln.randn([1, 3, 4, 4], { dtype: 'float64' })).dtype).toBe('float64');
     expect(net.float().temperature.dtype).toBe('float32');
     const a = new nn.Linear(3, 3);

@@ -42,10 +42,11 @@ export interface BatchNormOptions {
 class BatchNorm extends Module {
   declare weight: Tensor | null;
   declare bias: Tensor | null;
-  declare runningMean: Tensor | null;
-  declare runningVar: Tensor | null;
-  /** Training batches seen (int32 scalar). */
-  declare numBatchesTracked: Tensor | null;
+  // The buffers carry PyTorch's names, so state dicts and saved weights load in either
+  // library unchanged; the camelCase getters below are the JavaScript spelling.
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -65,9 +66,24 @@ class BatchNorm extends Module {
     const dtype = checkFloatDType(where, options.dtype);
     registerAffine(this, [numFeatures], this.affine, dtype);
     const track = this.trackRunningStats;
-    this.registerBuffer('runningMean', track ? zeros([numFeatures], { dtype }) : null);
-    this.registerBuffer('runningVar', track ? ones([numFeatures], { dtype }) : null);
-    this.registerBuffer('numBatchesTracked', track ? zeros([], { dtype: 'int32' }) : null);
+    this.registerBuffer('running_mean', track ? zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer('running_var', track ? ones([numFeatures], { dtype }) : null);
+    this.registerBuffer('num_batches_tracked', track ? zeros([], { dtype: 'int32' }) : null);
+  }
+
+  /** Running mean per feature (buffer `running_mean`), null when not tracked. */
+  get runningMean(): Tensor | null {
+    return this.running_mean;
+  }
+
+  /** Running (unbiased) variance per feature (buffer `running_var`), null when not tracked. */
+  get runningVar(): Tensor | null {
+    return this.running_var;
+  }
+
+  /** Training batches seen, an int32 scalar (buffer `num_batches_tracked`), null when not tracked. */
+  get numBatchesTracked(): Tensor | null {
+    return this.num_batches_tracked;
   }
 
   /** Running statistics back to mean 0, variance 1, no batches seen. */

@@ -58,8 +58,10 @@ function isTransposed(x: Tensor): boolean {
 // The gradient of a transposed operand is computed transposed (Gᵀ = the other product) and
 // returned as a transposed view, so after the view's own backward it lands in the leaf's
 // row-major layout with no copy (PyTorch's gradient layout contract, for the linear layer).
-function gradInLayoutOf(x: Tensor, direct: () => Tensor, transposed: () => Tensor): Tensor {
-  return isTransposed(x) ? transpose(transposed(), 0, 1) : direct();
+// Only for a plain 2-D product: with batch axes the other product is batched too, and its
+// batch sum (sumTo) must come before any transpose.
+function gradInLayoutOf(x: Tensor, g: Tensor, direct: () => Tensor, transposed: () => Tensor): Tensor {
+  return isTransposed(x) && g.ndim === 2 ? transpose(transposed(), 0, 1) : direct();
 }
 
 const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp<[Tensor, Tensor], null>({
@@ -89,8 +91,8 @@ const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp<[Tensor, Tensor], nu
   backward(ctx, g) {
     const [a, b] = ctx.saved;
     return [
-      ctx.needsInputGrad[0] ? sumTo(gradInLayoutOf(a, () => matmulOp(g, transpose(b, -1, -2)), () => matmulOp(b, transpose(g, -1, -2))), a.shape) : null,
-      ctx.needsInputGrad[1] ? sumTo(gradInLayoutOf(b, () => matmulOp(transpose(a, -1, -2), g), () => matmulOp(transpose(g, -1, -2), a)), b.shape) : null,
+      ctx.needsInputGrad[0] ? sumTo(gradInLayoutOf(a, g, () => matmulOp(g, transpose(b, -1, -2)), () => matmulOp(b, transpose(g, -1, -2))), a.shape) : null,
+      ctx.needsInputGrad[1] ? sumTo(gradInLayoutOf(b, g, () => matmulOp(transpose(a, -1, -2), g), () => matmulOp(transpose(g, -1, -2), a)), b.shape) : null,
     ];
   },
 });
@@ -141,3 +143,4 @@ register({
   differentiable: true,
 });
 register({ name: 'matmulTransposed', call: ([a, b]) => matmul(transpose(a, 0, 1), transpose(b, 0, 1)), samples: [{ shapes: [[4, 3], [5, 4]] }], differentiable: true });
+register({ name: 'matmulBatchedByTransposed', call: ([a, b]) => matmul(a, transpose(b, 0, 1)), samples: [{ shapes: [[2, 3, 5], [4, 5]] }], differentiable: true });

@@ -103,6 +103,11 @@ std::vector<Conv2dShape> shapes() {
       shape(1, 64, 64, 64, 2, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1),  // chunks, strided
       shape(2, 3, 9, 1, 4, 3, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1),     // one output column: runs of 1
       shape(1, 32, 10, 10, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),  // cin/groups >= 16: dx as a forward
+      shape(2, 3, 9, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),     // 16 output channels: indirect tiles
+      shape(3, 5, 10, 11, 13, 5, 3, 2, 1, 2, 1, 0, 2, 2, 1, 1),   // indirect: 13 channels, strided rows, dilation
+      shape(1, 32, 7, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),    // indirect, K = 288: two depth slices
+      shape(2, 4, 6, 6, 64, 3, 3, 1, 1, 0, 2, 1, 1, 1, 1, 2),     // indirect per group (32 channels each)
+      shape(2, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1),  // W3's second layer
   };
 }
 

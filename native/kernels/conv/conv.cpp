@@ -50,17 +50,18 @@ constexpr int64_t kSumGrain = int64_t{1} << 16;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Scratch buffers, 64-byte aligned, per thread and kept between calls: one for im2col chunks,
-// one for padded planes.
-enum Slot { kColumns = 0, kPlanes = 1 };
+struct Free {
+  void operator()(void* p) const { std::free(p); }
+};
+
+// Scratch buffers, 64-byte aligned, per thread and kept between calls: one for im2col chunks
+// (or transposed tiles), one for padded planes, one for offset tables.
+enum Slot { kColumns = 0, kPlanes = 1, kOffsets = 2 };
 
 template <class T>
 T* scratch(Slot slot, int64_t elems) {
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  thread_local std::unique_ptr<void, Free> data[2];
-  thread_local std::size_t size[2] = {0, 0};
+  thread_local std::unique_ptr<void, Free> data[3];
+  thread_local std::size_t size[3] = {0, 0, 0};
   const std::size_t bytes = sizeof(T) * static_cast<std::size_t>(elems);
   if (bytes > size[slot]) {
     data[slot].reset(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
@@ -168,12 +169,106 @@ std::vector<int64_t> im2col_row_offsets(const Conv2dShape& s, const Plan& pl) {
   return offset;
 }
 
+// The indirect path (docs/conv.md): kConvTileRows x conv_tile_cols<T> tiles whose A operand
+// is the im2col matrix read in place from padded planes, one pointer per tile row. The
+// forward computes Y^T (positions x output channels, so every tile row is used whatever the
+// channel count), the weight gradient dW^T (taps x output channels).
+// Depth of one tile call: its B slice (kDepthBlock x 16 fp32 = 16 KiB) stays in L1.
+constexpr int64_t kDepthBlock = 256;
+// Forward positions per block (16 tiles), transposed into y at the end of the block.
+constexpr int64_t kPositionBlock = 16 * kConvTileRows;
+// Weight-gradient tiles per thread block (when an image's taps are split across threads).
+constexpr int64_t kTapTileGrain = 16;
+
+// The forward's shallowest indirect depth (K): below it, writing Y^T back into y's rows costs
+// more than the tile fill gains (W3's first layer, K = 25, ran 2x slower).
+constexpr int64_t kMinForwardDepth = 64;
+
+// Output channels rounded up to whole tile columns (the leading dimension of the B and C
+// operands).
+template <class T>
+int64_t padded_channels(const Plan& pl) {
+  return ceil_div(pl.mg, conv_tile_cols<T>) * conv_tile_cols<T>;
+}
+
+// The indirect path pays where its tile columns (output channels) are filled at least as well
+// as the GEMM's tile rows (the same channels, 6 at a time): 16, 32, 64 channels, not 1-12.
+template <class T>
+bool use_indirect(const Plan& pl) {
+  const double columns = static_cast<double>(pl.mg) / padded_channels<T>(pl);
+  const double rows = static_cast<double>(pl.mg) / (ceil_div(pl.mg, kConvTileRows) * kConvTileRows);
+  return pl.planes > 0 && columns >= rows;
+}
+
+template <class T>
+bool use_indirect_forward(const Plan& pl) {
+  return use_indirect<T>(pl) && pl.k >= kMinForwardDepth;
+}
+
+// A 64-byte-aligned array shared by the threads of one call.
+template <class T>
+std::unique_ptr<T, Free> aligned_array(int64_t elems) {
+  T* p = static_cast<T*>(std::aligned_alloc(64, (sizeof(T) * static_cast<std::size_t>(elems) + 63) / 64 * 64));
+  if (!p) throw std::bad_alloc();
+  return std::unique_ptr<T, Free>(p);
+}
+
+// weight [cout, K] as W^T per group: [groups, K, padded_channels], zero past the channels.
+template <class T>
+std::unique_ptr<T, Free> transposed_weight(const Conv2dShape& s, const Plan& pl, const T* weight) {
+  const int64_t ld = padded_channels<T>(pl);
+  auto wt = aligned_array<T>(s.groups * pl.k * ld);
+  std::fill(wt.get(), wt.get() + s.groups * pl.k * ld, T(0));
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t o = 0; o < pl.mg; ++o)
+      for (int64_t r = 0; r < pl.k; ++r) wt.get()[(g * pl.k + r) * ld + o] = weight[(g * pl.mg + o) * pl.k + r];
+  return wt;
+}
+
+// Offset in an image's padded planes of output position q's window (its first tap).
+int64_t window_offset(const Conv2dShape& s, int64_t ow, int64_t q) {
+  const int64_t oh = q / ow;
+  return oh * s.sh * (s.w + s.pl + s.pr) + (q - oh * ow) * s.sw;
+}
+
+// Y^T of `images` consecutive images of one group from their padded planes (image_stride
+// apart): positions in blocks (threads may take them: a block's results do not depend on
+// who computes it), each block's tiles over the taps in kDepthBlock slices, then written into
+// y's rows (image i's channel o at y + i * y_image_stride + o * P), bias added.
+template <class T>
+void forward_indirect(const Conv2dShape& s, const Plan& pl, const int64_t* row_offset, const T* planes,
+                      int64_t images, const T* wt, const T* bias, T* y, int64_t y_image_stride) {
+  constexpr int64_t nr = conv_tile_cols<T>;
+  const int64_t ld = padded_channels<T>(pl), positions = images * pl.p;
+  const int64_t depth = ceil_div(pl.k, ceil_div(pl.k, kDepthBlock)), ow = s.ow();
+  cpu::parallel_range(positions, kPositionBlock, [&](int64_t q0, int64_t q1) {
+    T* yt = scratch<T>(kColumns, kPositionBlock * ld);
+    const T* base[kPositionBlock + kConvTileRows];
+    for (int64_t q = q0; q < q1 + kConvTileRows; ++q) {
+      const int64_t at = std::min(q, q1 - 1), image = at / pl.p;
+      base[q - q0] = planes + image * pl.planes + window_offset(s, ow, at - image * pl.p);
+    }
+    for (int64_t k0 = 0; k0 < pl.k; k0 += depth)
+      for (int64_t j = 0; j < ld; j += nr)
+        for (int64_t q = q0; q < q1; q += kConvTileRows)
+          KILN_DISPATCH(indirect_tile<T>, std::min(depth, pl.k - k0), base + (q - q0), row_offset + k0,
+                        wt + k0 * ld + j, ld, yt + (q - q0) * ld + j, ld,
+                        static_cast<int>(std::min<int64_t>(kConvTileRows, q1 - q)), k0 > 0);
+    for (int64_t q = q0; q < q1;) {
+      const int64_t image = q / pl.p, pos = q - image * pl.p, run = std::min(q1 - q, pl.p - pos);
+      KILN_DISPATCH(transpose_add<T>, yt + (q - q0) * ld, ld, run, pl.mg, bias, y + image * y_image_stride + pos,
+                    pl.p);
+      q += run;
+    }
+  });
+}
+
 // Forward of images [b0, b1) in group g. With padded planes, small images share one GEMM
 // (their columns side by side: a wider GEMM, the weights packed once), written to scratch
 // and then to each image's rows of y.
 template <class T>
 void forward_images(const Conv2dShape& s, const Plan& pl, const int64_t* row_offset, const T* x, const T* weight,
-                    const T* bias, T* y, int64_t b0, int64_t b1, int64_t g) {
+                    const T* wt, const T* bias, T* y, int64_t b0, int64_t b1, int64_t g) {
   const T* wg = weight + g * pl.mg * pl.k;
   const T* bg = bias ? bias + g * pl.mg : nullptr;
   auto x_at = [&](int64_t b) { return x + (b * s.cin + g * pl.cg) * s.h * s.w; };
@@ -182,6 +277,11 @@ void forward_images(const Conv2dShape& s, const Plan& pl, const int64_t* row_off
     const int64_t images = b1 - b0, width = images * pl.p;
     T* planes = scratch<T>(kPlanes, images * pl.planes + kConvSlack);
     for (int64_t b = b0; b < b1; ++b) KILN_DISPATCH(pad_planes<T>, s, x_at(b), planes + (b - b0) * pl.planes);
+    if (wt) {
+      forward_indirect(s, pl, row_offset, planes, images, wt + g * pl.k * padded_channels<T>(pl), bg, y_at(b0),
+                       s.cout * pl.p);
+      return;
+    }
     const PanelSource<T> panels{&s, planes, pl.planes, row_offset};
     T* out = images == 1 ? y_at(b0) : scratch<T>(kColumns, pl.mg * width);
     gemm_pack_b(false, pl.mg, width, pl.k, T(1), wg, pl.k, PackB<T>{&pack_panel<T>, &panels}, T(0), out, width);
@@ -256,6 +356,49 @@ void backward_weight_images(const Conv2dShape& s, const Plan& pl, bool transpose
     }
 }
 
+// dW^T of one chunk of images [b0, b1), all groups, into out ([groups, K, padded_channels]):
+// per group, images in sub-batches of wide enough depth (their padded planes side by side,
+// dY transposed to positions x channels), each tile of 6 taps x 16 channels summing the
+// sub-batch's positions in kDepthBlock slices, in order. Threads may split the taps.
+template <class T>
+void backward_weight_indirect(const Conv2dShape& s, const Plan& pl, const int64_t* row_offset, const T* x,
+                              const T* dy, int64_t b0, int64_t b1, T* out) {
+  constexpr int64_t nr = conv_tile_cols<T>;
+  const int64_t ld = padded_channels<T>(pl), per = std::min(b1 - b0, ceil_div(kWideColumns, pl.p));
+  const int64_t tiles = ceil_div(pl.k, kConvTileRows), ow = s.ow();
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t sb = b0; sb < b1; sb += per) {
+      const int64_t images = std::min(per, b1 - sb), positions = images * pl.p;
+      T* planes = scratch<T>(kPlanes, images * pl.planes + kConvSlack);
+      T* dyt = scratch<T>(kColumns, positions * ld);
+      int64_t* offset = scratch<int64_t>(kOffsets, positions);
+      for (int64_t i = 0; i < images; ++i) {
+        const int64_t b = sb + i;
+        KILN_DISPATCH(pad_planes<T>, s, x + (b * s.cin + g * pl.cg) * s.h * s.w, planes + i * pl.planes);
+        for (int64_t q = 0; q < pl.p; ++q) offset[i * pl.p + q] = i * pl.planes + window_offset(s, ow, q);
+        const T* dyb = dy + (b * s.cout + g * pl.mg) * pl.p;
+        T* rows = dyt + i * pl.p * ld;
+        KILN_DISPATCH(transpose_add<T>, dyb, pl.p, pl.mg, pl.p, static_cast<const T*>(nullptr), rows, ld);
+        if (pl.mg < ld)
+          for (int64_t q = 0; q < pl.p; ++q) std::fill(rows + q * ld + pl.mg, rows + (q + 1) * ld, T(0));
+      }
+      const int64_t depth = ceil_div(positions, ceil_div(positions, kDepthBlock));
+      T* dwg = out + g * pl.k * ld;
+      cpu::parallel_range(tiles, kTapTileGrain, [&](int64_t t0, int64_t t1) {
+        for (int64_t q0 = 0; q0 < positions; q0 += depth)
+          for (int64_t j = 0; j < ld; j += nr)
+            for (int64_t t = t0; t < t1; ++t) {
+              const int64_t r = t * kConvTileRows;
+              const T* base[kConvTileRows];
+              for (int64_t i = 0; i < kConvTileRows; ++i) base[i] = planes + row_offset[std::min(r + i, pl.k - 1)];
+              KILN_DISPATCH(indirect_tile<T>, std::min(depth, positions - q0), base, offset + q0, dyt + q0 * ld + j,
+                            ld, dwg + r * ld + j, ld, static_cast<int>(std::min<int64_t>(kConvTileRows, pl.k - r)),
+                            sb > b0 || q0 > 0);
+            }
+      });
+    }
+}
+
 // The share of a rows x cols GEMM output's micro-tiles that holds results, with the AVX2
 // fp32 tile (6 x 16). Fixed numbers, not the active kernel's: choices made from it must
 // depend on the shape only.
@@ -268,14 +411,24 @@ bool is_depthwise(const Conv2dShape& s) { return s.groups == s.cin && s.cout == 
 // With stride 1 and padding within the dilated kernel's reach, dx is the forward convolution
 // of dy with the kernel rotated by 180 degrees and its channel axes swapped, padded by
 // dilation * (k - 1) - pad: the forward's fused packing instead of a col2im scatter, and a
-// GEMM of depth cout/groups*kh*kw instead of cout/groups.
+// GEMM of depth cout/groups*kh*kw instead of cout/groups. This is that convolution's shape.
+Conv2dShape data_gradient_shape(const Conv2dShape& s) {
+  const int64_t reach_h = s.dh * (s.kh - 1), reach_w = s.dw * (s.kw - 1);
+  Conv2dShape t = s;
+  t.cin = s.cout, t.h = s.oh(), t.w = s.ow(), t.cout = s.cin;
+  t.pt = reach_h - s.pt, t.pb = reach_h - s.pb, t.pl = reach_w - s.pl, t.pr = reach_w - s.pr;
+  return t;
+}
+
+template <class T>
 bool data_gradient_as_forward(const Conv2dShape& s) {
   const int64_t reach_h = s.dh * (s.kh - 1), reach_w = s.dw * (s.kw - 1);
   const Plan pl(s);
-  // Measured: pays when the new GEMM's rows (cin/groups) are at least as many as its
-  // columns' depth factor (cout/groups) and not few (a one-channel input makes a 1-row GEMM).
+  // Measured: pays when the new convolution's output channels (cin/groups) are not few (one
+  // input channel makes a 1-row GEMM) and, on the GEMM path, at least as many as its depth
+  // factor (cout/groups); the indirect path's tiles do not mind the depth factor.
   return s.sh == 1 && s.sw == 1 && s.pt <= reach_h && s.pb <= reach_h && s.pl <= reach_w && s.pr <= reach_w &&
-         !pl.direct && pl.cg >= 16 && pl.cg >= pl.mg;
+         !pl.direct && pl.cg >= 16 && (pl.cg >= pl.mg || use_indirect_forward<T>(Plan(data_gradient_shape(s))));
 }
 
 template <class T>
@@ -289,11 +442,7 @@ void backward_data_as_forward(const Conv2dShape& s, const T* dy, const T* weight
         T* to = rotated.data() + ((g * cg + c) * mg + o) * taps;
         for (int64_t t = 0; t < taps; ++t) to[t] = from[taps - 1 - t];
       }
-  const int64_t reach_h = s.dh * (s.kh - 1), reach_w = s.dw * (s.kw - 1);
-  Conv2dShape t = s;
-  t.cin = s.cout, t.h = s.oh(), t.w = s.ow(), t.cout = s.cin;
-  t.pt = reach_h - s.pt, t.pb = reach_h - s.pb, t.pl = reach_w - s.pl, t.pr = reach_w - s.pr;
-  conv2d_forward(t, dy, rotated.data(), static_cast<const T*>(nullptr), dx);
+  conv2d_forward(data_gradient_shape(s), dy, rotated.data(), static_cast<const T*>(nullptr), dx);
 }
 
 }  // namespace
@@ -321,18 +470,20 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* weight, const T* 
     return;
   }
   const std::vector<int64_t> row_offset = im2col_row_offsets(s, pl);
+  const auto wt = use_indirect_forward<T>(pl) ? transposed_weight(s, pl, weight) : nullptr;
   // Images per GEMM: enough columns for wide GEMMs (>= kWideColumns) when packing from planes.
   const int64_t per = pl.planes ? std::min(std::max<int64_t>(s.n, 1), ceil_div(kWideColumns, pl.p)) : 1;
   const int64_t image_chunks = ceil_div(s.n, per);
   for_units(image_chunks * s.groups, pl.unit_volume() * per, [&](int64_t u) {
     const int64_t c = u / s.groups;
-    forward_images(s, pl, row_offset.data(), x, weight, bias, y, c * per, std::min(s.n, (c + 1) * per), u % s.groups);
+    forward_images(s, pl, row_offset.data(), x, weight, wt.get(), bias, y, c * per, std::min(s.n, (c + 1) * per),
+                   u % s.groups);
   });
 }
 
 template <class T>
 void conv2d_backward_data(const Conv2dShape& s, const T* dy, const T* weight, T* dx) {
-  if (data_gradient_as_forward(s)) return backward_data_as_forward(s, dy, weight, dx);
+  if (data_gradient_as_forward<T>(s)) return backward_data_as_forward(s, dy, weight, dx);
   const Plan pl(s);
   for_units(s.n * s.groups, pl.unit_volume(),
             [&](int64_t u) { backward_data_unit(s, pl, dy, weight, dx, u / s.groups, u % s.groups); });
@@ -353,22 +504,32 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
                                      static_cast<int64_t>(kBlockVolume / std::max(image_volume, 1.0)));
   const int64_t chunks = ceil_div(s.n, std::max<int64_t>(per_chunk, 1));
   const int64_t images = ceil_div(s.n, chunks);
-  // The GEMM output orientation that fills the micro-tiles better: dW^T (k x mg per group,
-  // transposed at the end) for one input channel (k = 25, mg = 16) or 32 output channels.
-  const bool transposed = tile_use(pl.k, pl.mg) > tile_use(pl.mg, pl.k);
-  std::vector<T> partial(static_cast<std::size_t>((transposed ? chunks : chunks - 1) * wsize));
+  // The output orientation: dW^T (K x channels per group, transposed at the end) on the
+  // indirect path, or for the GEMM when that fills its micro-tiles better (one input channel:
+  // K = 25, mg = 16; or 32 output channels).
+  const bool indirect = use_indirect<T>(pl);
+  const bool transposed = indirect || tile_use(pl.k, pl.mg) > tile_use(pl.mg, pl.k);
+  const int64_t ld = indirect ? padded_channels<T>(pl) : pl.mg;  // of dW^T
+  const int64_t part = transposed ? s.groups * pl.k * ld : wsize;
+  const std::vector<int64_t> row_offset = im2col_row_offsets(s, pl);
+  std::vector<T> partial(static_cast<std::size_t>((transposed ? chunks : chunks - 1) * part));
   T* sum = transposed ? partial.data() : dweight;
-  auto chunk_out = [&](int64_t c) { return c == 0 ? sum : partial.data() + (transposed ? c : c - 1) * wsize; };
+  auto chunk_out = [&](int64_t c) { return c == 0 ? sum : partial.data() + (transposed ? c : c - 1) * part; };
   cpu::parallel_for(chunks, [&](int64_t c) {
-    backward_weight_images(s, pl, transposed, x, dy, c * images, std::min(s.n, (c + 1) * images), chunk_out(c));
+    const int64_t b0 = c * images, b1 = std::min(s.n, (c + 1) * images);
+    if (indirect) {
+      backward_weight_indirect(s, pl, row_offset.data(), x, dy, b0, b1, chunk_out(c));
+    } else {
+      backward_weight_images(s, pl, transposed, x, dy, b0, b1, chunk_out(c));
+    }
   });
-  cpu::parallel_range(wsize, kSumGrain, [&](int64_t begin, int64_t end) {
+  cpu::parallel_range(part, kSumGrain, [&](int64_t begin, int64_t end) {
     for (int64_t c = 1; c < chunks; ++c) KILN_DISPATCH(add_values<T>, sum + begin, chunk_out(c) + begin, end - begin);
   });
   if (!transposed) return;
   for (int64_t g = 0; g < s.groups; ++g)
     for (int64_t o = 0; o < pl.mg; ++o)
-      for (int64_t r = 0; r < pl.k; ++r) dweight[(g * pl.mg + o) * pl.k + r] = sum[(g * pl.k + r) * pl.mg + o];
+      for (int64_t r = 0; r < pl.k; ++r) dweight[(g * pl.mg + o) * pl.k + r] = sum[(g * pl.k + r) * ld + o];
 }
 
 template <class T>

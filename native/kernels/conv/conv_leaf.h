@@ -35,6 +35,19 @@
   void pack_im2col_panel(const Conv2dShape& s, const T* padded, std::int64_t image_stride,       \
                          const std::int64_t* row_offset, std::int64_t p0, std::int64_t kc, std::int64_t j0, \
                          std::int64_t cols, int nr, T* out);                                     \
+  /* One tile of an indirect GEMM (no packed A): for i < rows (<= kConvTileRows),          */   \
+  /* j < conv_tile_cols<T>: c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0) +           */   \
+  /*   sum over p < depth, in order, of a_base[i][a_off[p]] * b[p * ldb + j].              */   \
+  /* a_base holds kConvTileRows readable pointers (rows past `rows` are computed, not      */   \
+  /* stored). The convolution's A is an im2col matrix read in place from padded planes.    */   \
+  template <class T>                                                                             \
+  void indirect_tile(std::int64_t depth, const T* const* a_base, const std::int64_t* a_off, const T* b, \
+                     std::int64_t ldb, T* c, std::int64_t ldc, int rows, bool accumulate);       \
+  /* out[j * ld_out + i] = in[i * ld_in + j] (+ bias[j] when bias is not null), i < rows,  */   \
+  /* j < cols: Y^T tiles into y's rows, dY's rows into positions x channels.               */   \
+  template <class T>                                                                             \
+  void transpose_add(const T* in, std::int64_t ld_in, std::int64_t rows, std::int64_t cols, const T* bias, \
+                     T* out, std::int64_t ld_out);                                               \
   /* y[r * ld + j] += bias[r] for r < rows, j < cols. */                                         \
   template <class T>                                                                             \
   void add_bias_rows(T* y, std::int64_t ld, std::int64_t rows, std::int64_t cols, const T* bias); \
@@ -50,6 +63,10 @@
 namespace kiln {
 // Elements a stride-1 im2col may write past its chunk (and read past its padded planes).
 constexpr std::int64_t kConvSlack = 8;
+// The indirect tile: kConvTileRows rows by two 32-byte vectors of columns.
+constexpr int kConvTileRows = 6;
+template <class T>
+constexpr std::int64_t conv_tile_cols = 64 / sizeof(T);
 namespace scalar { KILN_CONV_LEAF_DECLS }
 namespace avx2 { KILN_CONV_LEAF_DECLS }
 }  // namespace kiln

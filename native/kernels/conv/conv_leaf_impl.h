@@ -3,6 +3,13 @@
 // loops for each target).
 #include <cstdint>
 
+#if defined(__FMA__)
+#include <immintrin.h>
+#endif
+#if defined(__AVX2__)
+#include "kernels/gemm/transpose_avx2.h"
+#endif
+
 #include "kernels/conv/conv_leaf.h"
 
 #ifndef KILN_ISA_NS
@@ -48,6 +55,24 @@ inline void move_n(T* to, const T* from) {
   typedef typename Piece<T, N>::V V;
   for (int e = 0; e < N; e += Piece<T, N>::kWidth)
     *reinterpret_cast<V*>(to + e) = *reinterpret_cast<const V*>(from + e);
+}
+
+// Copies n elements with vector-sized moves and no overshoot: pieces of 8 (the last one ending
+// exactly at n, overlapping the previous), or two overlapping pieces of 4 or 2 for short runs.
+template <class T>
+static inline void copy_exact(T* to, const T* from, int64_t n) {
+  if (n >= 8) {
+    for (int64_t e = 0; e + 8 < n; e += 8) move_n<8>(to + e, from + e);
+    move_n<8>(to + n - 8, from + n - 8);
+  } else if (n >= 4) {
+    move_n<4>(to, from);
+    move_n<4>(to + n - 4, from + n - 4);
+  } else if (n >= 2) {
+    move_n<2>(to, from);
+    move_n<2>(to + n - 2, from + n - 2);
+  } else if (n == 1) {
+    to[0] = from[0];
+  }
 }
 
 // Output columns [lo, hi) whose input column ow*sw - pl + j*dw lies inside [0, w).
@@ -159,7 +184,7 @@ void pad_planes(const Conv2dShape& s, const T* x, T* padded) {
     for (int64_t ih = 0; ih < s.h; ++ih, out += wp) {
       const T* in = x + (c * s.h + ih) * s.w;
       fill(out, out + s.pl, T(0));
-      for (int64_t iw = 0; iw < s.w; ++iw) out[s.pl + iw] = in[iw];
+      copy_exact(out + s.pl, in, s.w);
       fill(out + s.pl + s.w, out + wp, T(0));
     }
     fill(out, out + s.pb * wp + (c + 1 == cg ? kConvSlack : 0), T(0));
@@ -215,24 +240,6 @@ void col2im_padded(const Conv2dShape& s, const T* col, int64_t p0, int64_t p1, T
   });
 }
 
-// Copies n elements with vector-sized moves and no overshoot: pieces of 8 (the last one ending
-// exactly at n, overlapping the previous), or two overlapping pieces of 4 or 2 for short runs.
-template <class T>
-static inline void copy_exact(T* to, const T* from, int64_t n) {
-  if (n >= 8) {
-    for (int64_t e = 0; e + 8 < n; e += 8) move_n<8>(to + e, from + e);
-    move_n<8>(to + n - 8, from + n - 8);
-  } else if (n >= 4) {
-    move_n<4>(to, from);
-    move_n<4>(to + n - 4, from + n - 4);
-  } else if (n >= 2) {
-    move_n<2>(to, from);
-    move_n<2>(to + n - 2, from + n - 2);
-  } else if (n == 1) {
-    to[0] = from[0];
-  }
-}
-
 // The panel's columns (output positions) fall into runs of consecutive positions within one
 // output row; each run reads consecutive elements of a padded plane row, at an offset that is
 // the same for every row of the panel: row p reads from padded + row_offset[p] + that offset.
@@ -252,6 +259,99 @@ void pack_im2col_panel(const Conv2dShape& s, const T* padded, int64_t image_stri
   }
   if (cols < nr)
     for (int64_t p = 0; p < kc; ++p) fill(out + p * nr + cols, out + (p + 1) * nr, T(0));
+}
+
+namespace {
+
+// acc += a * b, fused where the ISA has FMA (the ISO -std=c++17 build does not contract).
+// References, not values: 32-byte vectors by value change the ABI of the SSE2 build.
+template <class V>
+inline void madd(V& acc, const V& a, const V& b) {
+#if defined(__FMA__)
+  if constexpr (sizeof(a[0]) == 4) {
+    acc = (V)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)acc);
+  } else {
+    acc = (V)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)acc);
+  }
+#else
+  acc += a * b;
+#endif
+}
+
+// v = x in every lane (one broadcast load).
+template <class V, class T>
+inline void splat(V& v, T x) {
+  if constexpr (sizeof(V) / sizeof(T) == 8) {
+    v = V{x, x, x, x, x, x, x, x};
+  } else {
+    v = V{x, x, x, x};
+  }
+}
+
+}  // namespace
+
+// The 6 x 16 (fp32; 6 x 8 fp64) broadcast micro-kernel of the GEMM, with each row of A read
+// through its own pointer plus a per-depth offset instead of from a packed panel: the
+// im2col matrix is never written, in either orientation.
+template <class T>
+void indirect_tile(int64_t depth, const T* const* a_base, const int64_t* a_off, const T* b, int64_t ldb, T* c,
+                   int64_t ldc, int rows, bool accumulate) {
+  constexpr int L = 32 / sizeof(T);
+  typedef T V __attribute__((vector_size(32)));
+  typedef T U __attribute__((vector_size(32), aligned(sizeof(T)), may_alias));
+  const T* base[kConvTileRows];
+#pragma GCC unroll 6
+  for (int i = 0; i < kConvTileRows; ++i) base[i] = a_base[i];
+  V acc[kConvTileRows][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < kConvTileRows; ++i) acc[i][0] = acc[i][1] = V{};
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < depth; ++p) {
+    const int64_t off = a_off[p];
+    const V b0 = *reinterpret_cast<const U*>(b + p * ldb);
+    const V b1 = *reinterpret_cast<const U*>(b + p * ldb + L);
+#pragma GCC unroll 6
+    for (int i = 0; i < kConvTileRows; ++i) {
+      V a;
+      splat(a, base[i][off]);
+      madd(acc[i][0], a, b0);
+      madd(acc[i][1], a, b1);
+    }
+  }
+  for (int i = 0; i < rows; ++i)
+    for (int h = 0; h < 2; ++h) {
+      U& out = *reinterpret_cast<U*>(c + i * ldc + h * L);
+      out = accumulate ? out + acc[i][h] : acc[i][h];
+    }
+}
+
+template <class T>
+void transpose_add(const T* in, int64_t ld_in, int64_t rows, int64_t cols, const T* bias, T* out, int64_t ld_out) {
+  int64_t j0 = 0;
+#if defined(__AVX2__)
+  if constexpr (sizeof(T) == 4) {  // 8 x 8 blocks transposed in registers
+    for (; j0 + 8 <= cols; j0 += 8) {
+      int64_t i = 0;
+      for (; i + 8 <= rows; i += 8) {
+        __m256 r[8];
+        for (int e = 0; e < 8; ++e) r[e] = _mm256_loadu_ps(in + (i + e) * ld_in + j0);
+        transpose_8x8(r);
+        for (int e = 0; e < 8; ++e)
+          _mm256_storeu_ps(out + (j0 + e) * ld_out + i, bias ? _mm256_add_ps(r[e], _mm256_set1_ps(bias[j0 + e])) : r[e]);
+      }
+      for (; i < rows; ++i)
+        for (int64_t j = j0; j < j0 + 8; ++j) out[j * ld_out + i] = bias ? in[i * ld_in + j] + bias[j] : in[i * ld_in + j];
+    }
+  }
+#endif
+  for (int64_t j = j0; j < cols; ++j) {
+    T* to = out + j * ld_out;
+    if (bias) {
+      for (int64_t i = 0; i < rows; ++i) to[i] = in[i * ld_in + j] + bias[j];
+    } else {
+      for (int64_t i = 0; i < rows; ++i) to[i] = in[i * ld_in + j];
+    }
+  }
 }
 
 template <class T>
@@ -318,6 +418,9 @@ void depthwise_forward(const Conv2dShape& s, const T* x, const T* weight, const 
   template void im2col_padded<T>(const Conv2dShape&, const T*, int64_t, int64_t, T*);          \
   template void col2im_padded<T>(const Conv2dShape&, const T*, int64_t, int64_t, T*);          \
   template void pack_im2col_panel<T>(const Conv2dShape&, const T*, int64_t, const int64_t*, int64_t, int64_t, int64_t, int64_t, int, T*); \
+  template void indirect_tile<T>(int64_t, const T* const*, const int64_t*, const T*, int64_t, T*, int64_t, int, \
+                                 bool);                                                         \
+  template void transpose_add<T>(const T*, int64_t, int64_t, int64_t, const T*, T*, int64_t);   \
   template void add_bias_rows<T>(T*, int64_t, int64_t, int64_t, const T*);                     \
   template T sum_values<T>(const T*, int64_t);                                                 \
   template void add_values<T>(T*, const T*, int64_t);                                          \
