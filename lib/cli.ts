@@ -38,6 +38,13 @@ export async function main(argv: readonly string[], out: Output = { stdout: proc
 }
 
 if (require.main === module) {
+  // A reader that went away (`kiln train | head`) only stops the printing: the run goes on
+  // and still saves its weights.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -124,6 +124,17 @@ describe('kiln train (command line)', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('keeps training and saves the weights when its reader goes away (| head -1)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-'));
+    const out = path.join(dir, 'w.safetensors');
+    const script = `"${tsx}" lib/cli.ts train --epochs 2 --limit 256 --no-progress --out "${out}" | head -1; echo "status \${PIPESTATUS[0]}"`;
+    const r = spawnSync('bash', ['-c', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout).toMatch(/^kiln train: mlp on mnist.*\nstatus 0\n$/);
+    expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(Object.keys(kiln.io.loadSafetensors(out))).toHaveLength(6);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('exits 2 with a message, never a stack trace, on usage errors', () => {
     for (const args of [['train', '--bogus'], ['train', '--epochs', 'x'], ['train', '--model', 'resnet'], ['train', '--out', '/nonexistent/dir/w.safetensors']]) {
       const r = kilnCli(args);
