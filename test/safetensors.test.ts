@@ -107,6 +107,26 @@ describe('deserializeSafetensors', () => {
   });
 });
 
+describe('state dicts', () => {
+  it('round-trip a model with buffers (BatchNorm\'s running stats, its 0-d int32 step count)', () => {
+    const { nn } = kiln;
+    const make = (): InstanceType<typeof nn.Sequential> => new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU());
+    const model = make();
+    model.forward(kiln.randn([2, 1, 5, 5]));
+    const dir = tmpDir();
+    const file = path.join(dir, 'bn.safetensors');
+    saveSafetensors(model.stateDict(), file);
+    const loaded = loadSafetensors(file);
+    expect(loaded['1.num_batches_tracked'].shape).toEqual([]);
+    expect(loaded['1.num_batches_tracked'].item()).toBe(1);
+    const copy = make();
+    expect(copy.loadStateDict(loaded)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    const x = kiln.randn([3, 1, 5, 5]);
+    expect(Array.from(copy.eval().forward(x).values())).toEqual(Array.from(model.eval().forward(x).values()));
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
 describe('saveSafetensors / loadSafetensors', () => {
   it('saves atomically: the file is replaced whole and no temporary file stays', () => {
     const dir = tmpDir();
