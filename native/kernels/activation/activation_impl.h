@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/activation/activation.h"
 #include "kernels/elementwise/vec_math.h"
@@ -45,6 +46,7 @@ T tanh_t(T x) {
 struct Relu {
   template <class T> T fwd(T x) const { return (x > T(0) || x != x) ? x : T(0); }
   template <class T> T grad(T x, T) const { return x > T(0) ? T(1) : T(0); }
+  template <class T> T back(T x, T, T dy) const { return x > T(0) ? dy : T(0); }
 };
 
 template <class T>
@@ -126,9 +128,20 @@ void forward_loop(F f, const T* x, T* y, int64_t n) {
   KILN_ACT_IVDEP for (int64_t i = 0; i < n; ++i) y[i] = f.fwd(x[i]);
 }
 
+// A functor may define back(x, y, dy) = dy f'(x) itself: ReLU's is a select, which gives
+// PyTorch's +0 (not dy * 0 = -0) where x <= 0 and skips the multiply.
+template <class F, class T, class = void>
+struct has_back : std::false_type {};
+template <class F, class T>
+struct has_back<F, T, std::void_t<decltype(std::declval<F>().back(T(), T(), T()))>> : std::true_type {};
+
 template <class T, class F>
 void backward_loop(F f, const T* x, const T* y, const T* dy, T* dx, int64_t n) {
-  KILN_ACT_IVDEP for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * f.grad(x[i], y[i]);
+  if constexpr (has_back<F, T>::value) {
+    KILN_ACT_IVDEP for (int64_t i = 0; i < n; ++i) dx[i] = f.back(x[i], y[i], dy[i]);
+  } else {
+    KILN_ACT_IVDEP for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * f.grad(x[i], y[i]);
+  }
 }
 
 // Calls g(functor) with the kind's functor for element type T.
