@@ -3,10 +3,17 @@
 // (bench/peers/train_step_torch.py), at 1 and 2 threads. Random data: the cost of a step
 // does not depend on the values. Medians in milliseconds.
 // Usage: npm run bench -- train_step [reps]
-import * as kiln from '../lib/index';
-import { runPeerLines, torchAvailable } from './peers';
-import { median, printTable } from './util';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 
+import type * as Kiln from '../lib/index';
+import { runPeerLines, torchAvailable } from './peers';
+import { median, printTable, root } from './util';
+
+// The package as users load it (dist/, compiled by tsc): under tsx every call pays its shims,
+// a third of W4's step.
+execFileSync('npm', ['run', 'build:ts'], { cwd: root, stdio: 'ignore' });
+const kiln = require(path.join(root, 'dist', 'index.js')) as typeof Kiln;
 const { nn, optim } = kiln;
 
 interface Split {
@@ -18,11 +25,11 @@ interface Split {
   total: number;
 }
 
-function mlp(): kiln.nn.Module {
+function mlp(): Kiln.nn.Module {
   return new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
 }
 
-function cnn(): kiln.nn.Module {
+function cnn(): Kiln.nn.Module {
   return new nn.Sequential(
     new nn.Conv2d(1, 16, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Conv2d(16, 32, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
@@ -36,23 +43,23 @@ function measureTiny(threads: number, reps: number): Split {
   return measure('W4', model, new optim.SGD(model.parameters(), { lr: 0.01 }), kiln.randn([8, 64]), kiln.randn([8, 64]), kiln.mseLoss, threads, reps);
 }
 
-function measureClassifier(workload: string, model: kiln.nn.Module, xShape: number[], lr: number, threads: number, reps: number): Split {
+function measureClassifier(workload: string, model: Kiln.nn.Module, xShape: number[], lr: number, threads: number, reps: number): Split {
   const opt = new optim.SGD(model.parameters(), { lr, momentum: 0.9 });
   return measure(workload, model, opt, kiln.randn(xShape), kiln.randint(0, 10, [xShape[0]]), kiln.crossEntropy, threads, reps);
 }
 
 function measure(
   workload: string,
-  model: kiln.nn.Module,
-  opt: kiln.optim.Optimizer,
-  x: kiln.Tensor,
-  y: kiln.Tensor,
-  lossFn: (out: kiln.Tensor, target: kiln.Tensor) => kiln.Tensor,
+  model: Kiln.nn.Module,
+  opt: Kiln.optim.Optimizer,
+  x: Kiln.Tensor,
+  y: Kiln.Tensor,
+  lossFn: (out: Kiln.Tensor, target: Kiln.Tensor) => Kiln.Tensor,
   threads: number,
   reps: number,
 ): Split {
   kiln.setNumThreads(threads);
-  const f: number[] = [], b: number[] = [], o: number[] = [], t: number[] = [];
+  const f: number[] = [], b: number[] = [], o: number[] = [];
   const now = (): number => Number(process.hrtime.bigint()) / 1e6;
   for (let i = 0; i < reps + 5; i++) {
     kiln.scope(() => {
@@ -65,11 +72,14 @@ function measure(
       opt.zeroGrad();
       const t3 = now();
       if (i >= 5) {
-        f.push(t1 - t0); b.push(t2 - t1); o.push(t3 - t2); t.push(t3 - t0);
+        f.push(t1 - t0); b.push(t2 - t1); o.push(t3 - t2);
       }
     });
   }
-  return { workload, threads, forward: median(f), backward: median(b), optimizer: median(o), total: median(t) };
+  const [forward, backward, optimizer] = [median(f), median(b), median(o)];
+  // The sum of the phases' medians: on shared cores a preempted step inflates one phase, and the
+  // median of whole steps would count every step that lost a time slice anywhere.
+  return { workload, threads, forward, backward, optimizer, total: forward + backward + optimizer };
 }
 
 const fmtMs = (ms: number): string => (ms < 0.1 ? `${(ms * 1e3).toFixed(1)}us` : ms.toFixed(3));
