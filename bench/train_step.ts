@@ -60,8 +60,10 @@ function measure(
 ): Split {
   kiln.setNumThreads(threads);
   const f: number[] = [], b: number[] = [], o: number[] = [];
+  // Tiny steps need hundreds of calls before the JIT has compiled their paths.
+  const warmup = Math.max(5, Math.floor(reps / 4));
   const now = (): number => Number(process.hrtime.bigint()) / 1e6;
-  for (let i = 0; i < reps + 5; i++) {
+  for (let i = 0; i < reps + warmup; i++) {
     kiln.scope(() => {
       const t0 = now();
       const loss = lossFn(model.forward(x), y);
@@ -71,7 +73,7 @@ function measure(
       opt.step();
       opt.zeroGrad();
       const t3 = now();
-      if (i >= 5) {
+      if (i >= warmup) {
         f.push(t1 - t0); b.push(t2 - t1); o.push(t3 - t2);
       }
     });

@@ -32,7 +32,8 @@ def measure_classifier(name, model, x_shape, lr, reps):
 
 def measure(name, model, opt, x, y, loss_fn, reps):
     f, b, o = [], [], []
-    for i in range(reps + 5):
+    warmup = max(5, reps // 4)
+    for i in range(reps + warmup):
         t0 = time.perf_counter()
         loss = loss_fn(model(x), y)
         t1 = time.perf_counter()
@@ -41,7 +42,7 @@ def measure(name, model, opt, x, y, loss_fn, reps):
         opt.step()
         opt.zero_grad()
         t3 = time.perf_counter()
-        if i >= 5:
+        if i >= warmup:
             f.append(t1 - t0)
             b.append(t2 - t1)
             o.append(t3 - t2)
