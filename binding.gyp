@@ -4,11 +4,11 @@
   # built with -march=native, and the AVX2 path is chosen at run time from CPUID.
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions"],
-    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fno-math-errno", "-fno-trapping-math"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fno-math-errno"],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno", "-fno-trapping-math"]
+      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno"]
     },
     "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } },
     "include_dirs": ["native"],
