@@ -176,6 +176,14 @@ describe('activations', () => {
       // Without a threshold softplus still neither overflows nor loses the linear regime.
       expect(grad(k.softplus, 1, 1e9, [100]).y).toEqual([100]);
       expect(grad(k.relu, 0, 0, [NaN, -Infinity, Infinity]).y).toEqual([NaN, 0, Infinity]);
+      // ReLU's backward passes dy where x > 0 and is +0 elsewhere, whatever dy (PyTorch's
+      // threshold_backward), not dy * 0 (-0 for dy < 0, NaN for dy = inf or NaN).
+      const rx = new Float32Array([-1, 0, -2, 3, -3, NaN]);
+      const rdy = new Float32Array([-5, -1, Infinity, -2, NaN, 1]);
+      const rdx = new Float32Array(rx.length);
+      native.activationBackward(k.relu, rx, new Float32Array(rx.length), rdy, rdx, rx.length, 0, 0);
+      expect(Array.from(rdx)).toEqual([0, 0, 0, -2, 0, 0]);
+      expect(Object.is(rdx[0], 0) && Object.is(rdx[1], 0)).toBe(true);
       expect(grad(k.elu, 1, 0, [-Infinity, -100]).y).toEqual([-1, -1]);
     });
   });

@@ -10,8 +10,8 @@ import { contiguous } from './convert';
 import { copyInto, f32, fillInto } from './kernels';
 import { matmul } from './matmul';
 import { checkAlive, defineOp, register } from './op';
-import { sum } from './reduce';
-import { reshape, t, transpose } from './views';
+import { reduceKernel } from './reduce';
+import { reshape, t } from './views';
 
 // x [m, k] and weight [n, k] contiguous, bias [n] or null, all one float dtype.
 const linearOp = defineOp<[Tensor, Tensor, Tensor | null], boolean>({
@@ -27,13 +27,26 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null], boolean>({
     ctx.save(x, weight);
     return out;
   },
+  // The GEMMs called directly (flags for gᵀ, no matmul / transpose / sum ops): on a tiny layer
+  // each op call costs more than its kernel.
   backward(ctx, g) {
     const [x, weight] = ctx.saved;
     const need = ctx.needsInputGrad;
-    const grads = [need[0] ? matmul(g, weight) : null, need[1] ? matmul(transpose(g, 0, 1), x) : null];
-    return ctx.state ? [...grads, need[2] ? sum(g, 0) : null] : grads;
+    const gc = contiguous(g);
+    const [m, n] = gc.shape;
+    const k = x.shape[1];
+    const grads = [need[0] ? product(false, gc, weight, m, k, n) : null, need[1] ? product(true, gc, x, n, k, m) : null];
+    return ctx.state ? [...grads, need[2] ? reduceKernel('sum', gc, [0], false)[0] : null] : grads;
   },
 });
+
+// op(a) b for contiguous a ([rows, inner], or [inner, rows] read transposed) and b [inner, cols].
+function product(transA: boolean, a: Tensor, b: Tensor, rows: number, cols: number, inner: number): Tensor {
+  const out = Tensor.empty([rows, cols], a.dtype);
+  if (inner > 0 && out.size > 0) native.gemm(transA, false, rows, cols, inner, 1, f32(a), transA ? rows : inner, f32(b), cols, 0, out.array as Float32Array, cols);
+  else fillInto(out, 0);
+  return out;
+}
 
 /**
  * x Wᵀ + b for x [..., in], weight [out, in], bias [out] or null (PyTorch's F.linear). Leading

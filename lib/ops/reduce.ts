@@ -20,7 +20,7 @@ function reducedShape(shape: Shape, axes: readonly number[], keepdim: boolean): 
 }
 
 /** Runs the native reduction of float tensor x over axes; also the arg index when asked. */
-function reduceKernel(op: keyof ReduceOps, x: Tensor, axes: readonly number[], keepdim: boolean, withIndex = false): [Tensor, Tensor | null] {
+export function reduceKernel(op: keyof ReduceOps, x: Tensor, axes: readonly number[], keepdim: boolean, withIndex = false): [Tensor, Tensor | null] {
   const c = x.isContiguous() ? x : copyKernel(x);
   const input = c.offset === 0 ? c.array : c.array.subarray(c.offset, c.offset + c.size);
   const out = Tensor.empty(reducedShape(x.shape, axes, keepdim), x.dtype);
