@@ -4,19 +4,14 @@
 // measured in the same run (alternating), at 1 thread: tiny work never benefits from more.
 // It times the built package (dist/, as users load it), not the TypeScript sources through
 // tsx, whose module shims add their own cost to every call.
-import { execFileSync } from 'child_process';
-import * as path from 'path';
-
 import type * as Kiln from '../lib/index';
 import type { NativeAddon } from '../lib/native';
 import { runPeer, torchAvailable } from './peers';
-import { median, printTable, root } from './util';
+import { buildPackage, median, printTable, requireBuilt } from './util';
 
 function loadBuilt(): { kiln: typeof Kiln; native: NativeAddon } {
-  execFileSync('npm', ['run', 'build:ts'], { cwd: root, stdio: 'ignore' });
-  const kiln = require(path.join(root, 'dist', 'index.js')) as typeof Kiln;
-  const { native } = require(path.join(root, 'dist', 'native.js')) as { native: NativeAddon };
-  return { kiln, native };
+  buildPackage();
+  return { kiln: requireBuilt<typeof Kiln>('index.js'), native: requireBuilt<{ native: NativeAddon }>('native.js').native };
 }
 
 interface Figures {
