@@ -9,3 +9,8 @@ export * from './softmax';
 export * from './views';
 export { onesLike, zerosLike } from '../tensor/creation';
 export * from './indexing';
+export * from './conv';
+export * from './pool';
+export * from './norm';
+export * from './dropout';
+export * from './loss';

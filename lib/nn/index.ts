@@ -1,0 +1,20 @@
+// kiln.nn: Module and its layers, losses as modules, init schemes and the functional ops.
+export { Module, parameter } from './module';
+export type { LoadStateDictResult } from './module';
+export * as init from './init';
+export * as functional from './functional';
+export { Identity, Linear } from './linear';
+export type { LinearOptions } from './linear';
+export { Flatten } from './flatten';
+export { ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Step, Tanh } from './activation';
+export { ModuleList, Sequential } from './container';
+export { Conv2d } from './conv';
+export type { Conv2dOptions, Conv2dPadding } from './conv';
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pool';
+export type { AvgPool2dOptions, MaxPool2dOptions } from './pool';
+export { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './norm';
+export type { BatchNormOptions, GroupNormOptions, LayerNormOptions } from './norm';
+export { Dropout } from './dropout';
+export type { DropoutOptions } from './dropout';
+export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, MultiMarginLoss, NLLLoss } from './loss';
+export type { BCEWithLogitsLossOptions, CrossEntropyLossOptions, MultiMarginLossOptions, NLLLossOptions, ReductionOptions } from './loss';
