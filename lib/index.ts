@@ -22,3 +22,8 @@ export type { GradcheckOptions } from './autograd/gradcheck';
 export * from './ops/functions';
 export { opTable } from './ops/op';
 export type { OpInfo, OpSample } from './ops/op';
+
+export * as data from './data/index';
+export * as io from './io/index';
+export { ProgressBar, countCorrect, evaluate, fit, formatEpoch } from './train/index';
+export type { EpochLog, Evaluation, EvaluateOptions, FitOptions, ProgressOptions } from './train/index';
