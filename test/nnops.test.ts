@@ -110,6 +110,30 @@ describe('conv2d gradients', () => {
   });
 });
 
+describe('a small ConvNet built from the ops', () => {
+  it('passes gradcheck end to end (conv, relu, pools, batchNorm, groupNorm, layerNorm)', () => {
+    const g = new kiln.Generator(12);
+    const p = (shape: number[]) => kiln.randn(shape, { dtype: 'float64', generator: g, requiresGrad: true });
+    const inputs = [p([2, 2, 6, 6]), p([4, 2, 3, 3]), p([4]), p([4]), p([4, 2, 3, 3]), p([4])];
+    const net = (x: Tensor, w1: Tensor, b1: Tensor, gamma: Tensor, w2: Tensor, b2: Tensor): Tensor => {
+      let h = kiln.relu(kiln.conv2d(x, w1, b1, { padding: 1 }));
+      h = kiln.maxPool2d(h, 2);
+      h = kiln.batchNorm(h, null, null, gamma, null, { training: true });
+      h = kiln.conv2d(h, w2, b2, { padding: 'same', groups: 2 });
+      h = kiln.groupNorm(kiln.avgPool2d(h, 2, { stride: 1 }), 2);
+      return kiln.layerNorm(h.flatten(1), [16]);
+    };
+    expect(kiln.gradcheck((...xs) => net(...(xs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor])), inputs)).toBe(true);
+  });
+});
+
+describe('layerNorm', () => {
+  it('takes a number as a one-dimensional normalizedShape', () => {
+    const x = kiln.randn([3, 2, 6], { dtype: 'float64', generator: new kiln.Generator(11) });
+    expect(Array.from(kiln.layerNorm(x, 6).values())).toEqual(Array.from(kiln.layerNorm(x, [6]).values()));
+  });
+});
+
 describe('maxPool2dWithIndices', () => {
   it('returns int32 plane positions of each max, which outlive backward', () => {
     const x = f64([1, 5, 2, 0, 3, 4, 9, 8, 7, 6, -1, 2, 0, 0, 11, 1], [1, 1, 4, 4], true);

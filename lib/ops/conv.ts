@@ -9,6 +9,7 @@ import { f32 } from './kernels';
 import { defineOp, register } from './op';
 import { checkShapeIs, floatDType, pair, type FloatArray } from './spatial_args';
 
+/** conv2d's geometry options; a number applies to both height and width. */
 export interface Conv2dOptions {
   stride?: number | [number, number];
   /**
@@ -24,12 +25,14 @@ export interface Conv2dOptions {
 interface ConvState {
   geometry: Conv2dGeometry;
   hasBias: boolean;
+  /** Output positions per image and channel, oh * ow (the bias gradient sums over them). */
+  spatial: number;
 }
 
 const conv2dOp = defineOp<[Tensor, Tensor, Tensor | null, Conv2dGeometry, number[]], ConvState>({
   name: 'conv2d',
   forward(ctx, x, weight, bias, geometry, outShape) {
-    ctx.state = { geometry, hasBias: bias !== null };
+    ctx.state = { geometry, hasBias: bias !== null, spatial: outShape[outShape.length - 1] * outShape[outShape.length - 2] };
     const y = Tensor.empty(outShape, x.dtype);
     native.conv2dForward(f32(x), f32(weight), bias === null ? null : f32(bias), y.array as FloatArray, ...geometry);
     ctx.save(x, weight);
@@ -37,7 +40,7 @@ const conv2dOp = defineOp<[Tensor, Tensor, Tensor | null, Conv2dGeometry, number
   },
   backward(ctx, g) {
     const [x, weight] = ctx.saved;
-    const { geometry, hasBias } = ctx.state;
+    const { geometry, hasBias, spatial } = ctx.state;
     const [needX, needW, needB] = ctx.needsInputGrad;
     const dy = contiguous(g);
     const dyArray = f32(dy);
@@ -56,7 +59,7 @@ const conv2dOp = defineOp<[Tensor, Tensor, Tensor | null, Conv2dGeometry, number
     if (needB) {
       const [n, , , , cout] = geometry;
       db = Tensor.empty([cout], dy.dtype);
-      native.conv2dBackwardBias(dyArray, db.array as FloatArray, n, cout, dy.size / Math.max(1, n * cout));
+      native.conv2dBackwardBias(dyArray, db.array as FloatArray, n, cout, spatial);
     }
     return [dx, dw, db];
   },

@@ -24,14 +24,11 @@ interface AffineGrads {
  * Allocates the gradients a norm backward must fill: the op's tensor arguments are x, then
  * weight and bias when given (in that order), as defineOp lists them.
  */
-function affineGrads(ctx: OpContext<unknown>, x: Tensor, weight: Tensor | null, hasBias: boolean, affineShape: readonly number[]): AffineGrads {
-  const need = ctx.needsInputGrad;
-  const wIndex = 1;
-  const bIndex = weight === null ? 1 : 2;
+function affineGrads(need: readonly boolean[], x: Tensor, weight: Tensor | null, hasBias: boolean, affineShape: readonly number[]): AffineGrads {
   return {
     dx: need[0] ? Tensor.empty(x.shape, x.dtype) : null,
-    dweight: weight !== null && need[wIndex] ? Tensor.empty(affineShape, x.dtype) : null,
-    dbias: hasBias && need[bIndex] ? Tensor.empty(affineShape, x.dtype) : null,
+    dweight: weight !== null && need[1] ? Tensor.empty(affineShape, x.dtype) : null,
+    dbias: hasBias && need[weight === null ? 1 : 2] ? Tensor.empty(affineShape, x.dtype) : null,
   };
 }
 
@@ -45,8 +42,21 @@ function gradList(grads: AffineGrads, hasWeight: boolean, hasBias: boolean): (Te
 
 const outArray = (t: Tensor | null): FloatArray | null => (t === null ? null : (t.array as FloatArray));
 
+/** What every norm forward keeps: x and weight (the caller's), and its own statistics. */
+function saveNorm(ctx: OpContext<unknown>, x: Tensor, weight: Tensor | null, mean: Tensor, invstd: Tensor): void {
+  ctx.save(x, ...(weight === null ? [] : [weight]));
+  ctx.saveOwned(mean, invstd);
+}
+
+/** saveNorm's tensors back: x, weight (or null), mean, invstd (or rstd). */
+function savedNorm(ctx: OpContext<unknown>, hasWeight: boolean): [Tensor, Tensor | null, Tensor, Tensor] {
+  const s = ctx.saved;
+  return [s[0], hasWeight ? s[1] : null, s[s.length - 2], s[s.length - 1]];
+}
+
 // --- BatchNorm -----------------------------------------------------------------------------
 
+/** batchNorm's mode and constants (PyTorch's defaults). */
 export interface BatchNormOptions {
   /** Batch statistics (and a running-stat update) when true; running statistics when false (default). */
   training?: boolean;
@@ -90,16 +100,13 @@ const batchNormOp = defineOp<[Tensor, Tensor | null, Tensor | null, BatchNormCon
       cfg.runningMean?.bumpVersion();
       cfg.runningVar?.bumpVersion();
     }
-    ctx.save(x, ...(weight === null ? [] : [weight]));
-    ctx.saveOwned(mean, invstd);
+    saveNorm(ctx, x, weight, mean, invstd);
     return y;
   },
   backward(ctx, g) {
     const { n, c, s, training, hasWeight, hasBias } = ctx.state;
-    const [x] = ctx.saved;
-    const weight = hasWeight ? ctx.saved[1] : null;
-    const [mean, invstd] = ctx.saved.slice(-2);
-    const grads = affineGrads(ctx, x, weight, hasBias, [c]);
+    const [x, weight, mean, invstd] = savedNorm(ctx, hasWeight);
+    const grads = affineGrads(ctx.needsInputGrad, x, weight, hasBias, [c]);
     native.batchNormBackward(n, c, s, f32(x), f32(contiguous(g)), f32(mean), f32(invstd), arrayOf(weight), training, outArray(grads.dx), outArray(grads.dweight), outArray(grads.dbias));
     return gradList(grads, hasWeight, hasBias);
   },
@@ -161,28 +168,26 @@ const layerNormOp = defineOp<[Tensor, Tensor | null, Tensor | null, number, RowN
     const mean = Tensor.empty([m], x.dtype);
     const rstd = Tensor.empty([m], x.dtype);
     native.layerNormForward(m, d, f32(x), arrayOf(weight), arrayOf(bias), eps, y.array as FloatArray, mean.array as FloatArray, rstd.array as FloatArray);
-    ctx.save(x, ...(weight === null ? [] : [weight]));
-    ctx.saveOwned(mean, rstd);
+    saveNorm(ctx, x, weight, mean, rstd);
     return y;
   },
   backward(ctx, g) {
     const st = ctx.state;
     const [m, d] = st.dims;
-    const [x] = ctx.saved;
-    const weight = st.hasWeight ? ctx.saved[1] : null;
-    const [mean, rstd] = ctx.saved.slice(-2);
-    const grads = affineGrads(ctx, x, weight, st.hasBias, st.affineShape);
+    const [x, weight, mean, rstd] = savedNorm(ctx, st.hasWeight);
+    const grads = affineGrads(ctx.needsInputGrad, x, weight, st.hasBias, st.affineShape);
     native.layerNormBackward(m, d, f32(x), f32(contiguous(g)), f32(mean), f32(rstd), arrayOf(weight), outArray(grads.dx), outArray(grads.dweight), outArray(grads.dbias));
     return gradList(grads, st.hasWeight, st.hasBias);
   },
 });
 
 /**
- * Layer normalization over the trailing dimensions `normalizedShape` of input, then
- * weight * x + bias (each of shape normalizedShape, optional).
+ * Layer normalization over the trailing dimensions `normalizedShape` of input (a number is
+ * one dimension), then weight * x + bias (each of shape normalizedShape, optional).
  */
-export function layerNorm(input: Tensor, normalizedShape: number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+export function layerNorm(input: Tensor, normalizedShape: number | number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
   floatDType('layerNorm', [['input', input], ['weight', weight], ['bias', bias]]);
+  if (typeof normalizedShape === 'number') normalizedShape = [normalizedShape];
   const k = normalizedShape.length;
   const tail = input.shape.slice(input.ndim - k);
   if (k === 0 || k > input.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
@@ -206,17 +211,14 @@ const groupNormOp = defineOp<[Tensor, Tensor | null, Tensor | null, number, RowN
     const mean = Tensor.empty([n, st.groups], x.dtype);
     const rstd = Tensor.empty([n, st.groups], x.dtype);
     native.groupNormForward(n, c, s, st.groups, f32(x), arrayOf(weight), arrayOf(bias), eps, y.array as FloatArray, mean.array as FloatArray, rstd.array as FloatArray);
-    ctx.save(x, ...(weight === null ? [] : [weight]));
-    ctx.saveOwned(mean, rstd);
+    saveNorm(ctx, x, weight, mean, rstd);
     return y;
   },
   backward(ctx, g) {
     const st = ctx.state;
     const [n, c, s] = st.dims;
-    const [x] = ctx.saved;
-    const weight = st.hasWeight ? ctx.saved[1] : null;
-    const [mean, rstd] = ctx.saved.slice(-2);
-    const grads = affineGrads(ctx, x, weight, st.hasBias, st.affineShape);
+    const [x, weight, mean, rstd] = savedNorm(ctx, st.hasWeight);
+    const grads = affineGrads(ctx.needsInputGrad, x, weight, st.hasBias, st.affineShape);
     native.groupNormBackward(n, c, s, st.groups, f32(x), f32(contiguous(g)), f32(mean), f32(rstd), arrayOf(weight), outArray(grads.dx), outArray(grads.dweight), outArray(grads.dbias));
     return gradList(grads, st.hasWeight, st.hasBias);
   },

@@ -11,6 +11,7 @@ import { floatDType, pair, type FloatArray } from './spatial_args';
 
 type Size2 = number | [number, number];
 
+/** maxPool2d's window options; a number applies to both height and width. */
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
   stride?: Size2;
@@ -21,6 +22,7 @@ export interface MaxPool2dOptions {
   ceilMode?: boolean;
 }
 
+/** avgPool2d's window options; a number applies to both height and width. */
 export interface AvgPool2dOptions {
   /** Default: the kernel size. */
   stride?: Size2;
