@@ -24,13 +24,16 @@ import { defineOp, register } from './op';
 import { sum } from './reduce';
 import { reshape } from './views';
 
+/** How a loss reduces its per-element values: 'mean', 'sum' or 'none'. */
 export type { LossReduction };
 
+/** Options every loss takes. */
 export interface LossOptions {
   /** 'mean' (default) over all elements, 'sum', or 'none' (the per-element losses). */
   reduction?: LossReduction;
 }
 
+/** Options of nllLoss. */
 export interface NllLossOptions extends LossOptions {
   /** Per-class weights [C] (no gradient). */
   weight?: Tensor | null;
@@ -74,6 +77,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
   return reduction === 'sum' ? total : div(total, weightTotal);
 }
 
+/** Options of multiMarginLoss. */
 export interface MultiMarginLossOptions extends LossOptions {
   /** The hinge's exponent: 1 (default) or 2. */
   p?: 1 | 2;
@@ -148,6 +152,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {})
   return reduceLoss(abs(sub(x, t)), reduction);
 }
 
+/** Options of huberLoss. */
 export interface HuberLossOptions extends LossOptions {
   /** Where the loss turns from quadratic to linear (> 0, default 1). */
   delta?: number;
@@ -169,10 +174,31 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   return reduceLoss(mul(q, sub(a, mul(q, 0.5))), reduction);
 }
 
+/** Options of bceLoss. */
 export interface BceLossOptions extends LossOptions {
   /** Multiplies each element's loss; broadcasts to the input's shape (no gradient). */
   weight?: Tensor | null;
 }
+
+// Its own op for PyTorch's gradient: the clamped logs' chain rule would give 0 / 0 = NaN at
+// x = 0 or 1 (a saturated float32 sigmoid), where PyTorch divides by max(x (1 - x), 1e-12)
+// (its constant rounded to float32, kept so that the gradients there agree).
+const BCE_EPSILON = Math.fround(1e-12);
+const bceOp = defineOp<[Tensor, Tensor], null>({
+  name: 'bceLoss',
+  forward(ctx, x, t) {
+    ctx.save(x, t);
+    const logX = clamp(log(x), -100, null);
+    const log1mX = clamp(log(sub(1, x)), -100, null);
+    return neg(add(mul(t, logX), mul(sub(1, t), log1mX)));
+  },
+  backward(ctx, g) {
+    const [x, t] = ctx.saved;
+    const dx = ctx.needsInputGrad[0] ? div(mul(g, sub(x, t)), clamp(mul(x, sub(1, x)), BCE_EPSILON, null)) : null;
+    const dt = ctx.needsInputGrad[1] ? mul(g, sub(log(sub(1, x)), log(x))) : null;
+    return [dx, dt];
+  },
+});
 
 /**
  * Binary cross-entropy of probabilities in [0, 1] against targets of the same shape:
@@ -189,12 +215,11 @@ export function bceLoss(input: Tensor, target: Tensor, options: BceLossOptions =
   for (let i = 0; i < values.length; i++) {
     if (!(values[i] >= 0 && values[i] <= 1)) throw new RangeError(`${op}: input values must be in [0, 1], got ${values[i]} at position ${i}`);
   }
-  const logX = clamp(log(x), -100, null);
-  const log1mX = clamp(log(sub(1, x)), -100, null);
-  const losses = neg(add(mul(t, logX), mul(sub(1, t), log1mX)));
+  const losses = bceOp(x, t);
   return reduceLoss(w === null ? losses : mul(losses, w), reduction);
 }
 
+/** Options of bceWithLogitsLoss. */
 export interface BceWithLogitsLossOptions extends BceLossOptions {
   /** Weight of the positive term (t log sigmoid(x)), broadcast to the input (e.g. [C]; no gradient). */
   posWeight?: Tensor | null;
@@ -213,7 +238,8 @@ export function bceWithLogitsLoss(input: Tensor, target: Tensor, options: BceWit
   const w = broadcastWeight(op, 'weight', weight, x.shape, x.dtype);
   const pw = broadcastWeight(op, 'posWeight', posWeight, x.shape, x.dtype);
   const logWeight = pw === null ? null : add(mul(sub(pw, 1), t), 1);
-  const softplusNeg = softplus(neg(x));
+  // softplus(-x) = -log sigmoid(x), without the linear cut-off (the kernel is stable for any x).
+  const softplusNeg = softplus(neg(x), 1, Infinity);
   const losses = add(mul(sub(1, t), x), logWeight === null ? softplusNeg : mul(logWeight, softplusNeg));
   return reduceLoss(w === null ? losses : mul(losses, w), reduction);
 }

@@ -107,7 +107,8 @@ export function classRows(op: string, input: unknown, target: unknown, allowProb
   const rows = (t: Tensor): Tensor => contiguous(reshape(classLast(t), [-1, c]));
   return {
     x: rows(x),
-    target: probabilities ? rows(toDType(target, x.dtype)) : contiguous(reshape(target.detach(), [-1])),
+    // int32 tensors never require grad, so index targets need no detach.
+    target: probabilities ? rows(toDType(target, x.dtype)) : contiguous(reshape(target, [-1])),
     probabilities,
     lossShape,
   };
