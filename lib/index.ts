@@ -27,3 +27,5 @@ export * as data from './data/index';
 export * as io from './io/index';
 export { ProgressBar, countCorrect, evaluate, fit, formatEpoch } from './train/index';
 export type { EpochLog, Evaluation, EvaluateOptions, FitOptions, ProgressOptions } from './train/index';
+export * as nn from './nn/index';
+export * as optim from './optim/index';

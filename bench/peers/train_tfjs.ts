@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
 import { loadFashionMnist, type Split } from '../fashion';
-import { emit, parseSpec, peakRssMiB, secondsSince, SEEDS, W2, W3, type TrainResult } from '../train/workloads';
+import { emit, parseSpec, peakRssMiB, SEEDS, startTimer, recordSpeed, W2, W3, type TrainResult } from '../train/workloads';
 
 type Forward = (x: tf.Tensor) => tf.Tensor2D;
 
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
   const result: TrainResult = {
     peer: `TensorFlow.js ${tf.version.tfjs} ${backend}`,
     samplesPerSecond: [],
+    samplesPerCpuSecond: [],
     accuracy: [],
     accuracyEpochs: [],
     peakRssMiB: 0,
@@ -113,9 +114,9 @@ async function main(): Promise<void> {
     const step = sgdStep(forward, variables, W2.lr, W2.momentum);
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
       const order = shuffled(train.n, SEEDS.shuffle + epoch);
-      const t0 = process.hrtime.bigint();
+      const timer = startTimer();
       const samples = trainBatches(train, order, W2.batchSize, 0, steps, step);
-      result.samplesPerSecond.push(samples / secondsSince(t0));
+      recordSpeed(result, samples, timer);
       result.accuracy.push(accuracy(forward, test));
       result.accuracyEpochs.push(epoch + 1);
     }
@@ -127,9 +128,9 @@ async function main(): Promise<void> {
     const timedTo = timedFrom + spec.timedBatches;
     try {
       trainBatches(train, order, W3.batchSize, 0, timedFrom, step);
-      const t0 = process.hrtime.bigint();
+      const timer = startTimer();
       const samples = trainBatches(train, order, W3.batchSize, timedFrom, timedTo, step);
-      result.samplesPerSecond.push(samples / secondsSince(t0));
+      recordSpeed(result, samples, timer);
     } catch (err) {
       // The wasm backend ships without Conv2DBackpropFilter: report why, do not fail the run.
       result.unsupported = err instanceof Error ? err.message : String(err);

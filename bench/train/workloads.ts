@@ -37,6 +37,11 @@ export interface TrainResult {
   peer: string;
   /** W2: one figure per epoch; W3: one figure over the timed batches. */
   samplesPerSecond: number[];
+  /**
+   * The same per second of the process's CPU time (all its threads): on a loaded machine this
+   * stays near a 1-thread run's unloaded speed while wall-clock figures fall.
+   */
+  samplesPerCpuSecond: number[];
   /** Test accuracy after each epoch of accuracyEpochs (empty when the run stopped short of an epoch). */
   accuracy: number[];
   accuracyEpochs: number[];
@@ -60,7 +65,19 @@ export function emit(result: TrainResult): void {
   console.log(JSON.stringify(result));
 }
 
-/** Seconds since t0 (process.hrtime.bigint()). */
-export function secondsSince(t0: bigint): number {
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+/** A start of wall-clock and process CPU time. */
+export interface Timer {
+  wall: bigint;
+  cpu: NodeJS.CpuUsage;
+}
+
+export function startTimer(): Timer {
+  return { wall: process.hrtime.bigint(), cpu: process.cpuUsage() };
+}
+
+/** Appends the samples/s (wall and CPU) of `samples` trained since the timer started. */
+export function recordSpeed(result: TrainResult, samples: number, timer: Timer): void {
+  const cpu = process.cpuUsage(timer.cpu);
+  result.samplesPerSecond.push(samples / (Number(process.hrtime.bigint() - timer.wall) / 1e9));
+  result.samplesPerCpuSecond.push(samples / ((cpu.user + cpu.system) / 1e6));
 }
