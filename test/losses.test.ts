@@ -224,3 +224,34 @@ describe('errors name the loss and the bad value', () => {
   ];
   for (const [name, fn, message] of cases) it(name, () => expect(fn).toThrow(message));
 });
+
+describe('dtypes', () => {
+  it('targets take the input dtype; integer inputs become float32; gradients keep each dtype', () => {
+    for (const loss of ['mseLoss', 'l1Loss', 'huberLoss', 'bceLoss', 'bceWithLogitsLoss']) {
+      const x = kiln.tensor([[0.2, 0.7], [0.4, 0.9]], { dtype: 'float32', requiresGrad: true });
+      const t = kiln.tensor([[0, 1], [0.5, 0.25]], { dtype: 'float64', requiresGrad: true });
+      const out = losses[loss](x, t);
+      expect(out.dtype, loss).toBe('float32');
+      const [gx, gt] = kiln.grad(out, [x, t]);
+      expect([(gx as Tensor).dtype, (gt as Tensor).dtype], loss).toEqual(['float32', 'float64']);
+      const want = losses[loss](kiln.tensor([[0.2, 0.7], [0.4, 0.9]], { dtype: 'float64' }), kiln.tensor([[0, 1], [0.5, 0.25]], { dtype: 'float64' })).item();
+      expect(out.item(), loss).toBeCloseTo(want, 6);
+    }
+    expect(kiln.mseLoss(kiln.tensor([1, 2], { dtype: 'int32' }), kiln.tensor([0, 0], { dtype: 'int32' })).dtype).toBe('float32');
+  });
+});
+
+describe('empty batches', () => {
+  it("class losses of [0, C]: 'mean' NaN, 'sum' 0, 'none' [0], gradient [0, C]", () => {
+    const x = kiln.zeros([0, 3], { dtype: 'float64', requiresGrad: true });
+    const y = kiln.zeros([0], { dtype: 'int32' });
+    for (const loss of ['crossEntropy', 'nllLoss', 'multiMarginLoss']) {
+      expect(Number.isNaN(losses[loss](x, y).item()), loss).toBe(true);
+      expect(losses[loss](x, y, { reduction: 'sum' }).item(), loss).toBe(0);
+      const none = losses[loss](x, y, { reduction: 'none' });
+      expect(none.shape, loss).toEqual([0]);
+      const [g] = kiln.grad(kiln.sum(none), [x]);
+      expect((g as Tensor).shape, loss).toEqual([0, 3]);
+    }
+  });
+});

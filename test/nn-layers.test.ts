@@ -20,6 +20,8 @@ const builders: Record<string, () => nn.Module> = {
   sigmoid: () => new nn.Sigmoid(),
   tanh: () => new nn.Tanh(),
   softplus: () => new nn.Softplus(2, 1),
+  softmax: () => new nn.Softmax(1),
+  logSoftmax: () => new nn.LogSoftmax(-1),
   identity: () => new nn.Identity(),
   flatten: () => new nn.Flatten(),
   flattenRange: () => new nn.Flatten(0, 1),
@@ -106,6 +108,19 @@ describe('default init', () => {
       const std = Math.sqrt(Array.from(w).reduce((s, v) => s + (v - mean) ** 2, 0) / (w.length - 1));
       expect(Math.abs(std / f.weightStd - 1)).toBeLessThan(0.03);
       expect(Math.abs(std / (f.weightBound / Math.sqrt(3)) - 1)).toBeLessThan(0.03);
+    });
+  }
+
+  for (const f of fixture.defaultInit) {
+    it(`${f.name} draws U(-b, b) with exactly PyTorch's bounds b for weight and bias`, () => {
+      // The same stream drawn through uniform_ with PyTorch's bounds gives the same values.
+      kiln.manualSeed(11);
+      const m = layers[f.name]();
+      kiln.manualSeed(11);
+      const w = nn.init.uniform_(kiln.empty(m.weight.shape), -f.weightBound, f.weightBound);
+      const b = nn.init.uniform_(kiln.empty(m.bias!.shape), -f.biasBound, f.biasBound);
+      expectClose(m.weight, w.values(), 1e-7, `${f.name} weight`);
+      expectClose(m.bias, b.values(), 1e-7, `${f.name} bias`);
     });
   }
 
@@ -235,6 +250,22 @@ describe('gradcheck of module stacks (float64)', () => {
     const y = kiln.randn([3, 2, 4, 4], { dtype: 'float64', requiresGrad: true });
     // Training mode updates running statistics on every call; the gradient does not depend on them.
     expect(kiln.gradcheck((input) => b.forward(input), [y, ...b.parameters()])).toBe(true);
+    b.eval(); // the running statistics as constants
+    expect(kiln.gradcheck((input) => b.forward(input), [y, ...b.parameters()])).toBe(true);
+  });
+
+  it("Conv2d passes [top, bottom, left, right] and 'valid' padding to conv2d", () => {
+    kiln.manualSeed(5);
+    const x = kiln.randn([1, 2, 5, 6], { dtype: 'float64' });
+    const asym = new nn.Conv2d(2, 3, 3, { padding: [1, 0, 2, 1] }).double();
+    const y = asym.forward(x);
+    const want = kiln.conv2d(x, asym.weight, asym.bias, { padding: [1, 0, 2, 1] });
+    expect(y.shape).toEqual([1, 3, 4, 7]);
+    expectClose(y, want.values(), 0, 'asymmetric padding');
+    expect(asym.extraRepr()).toBe('2, 3, kernelSize=[3, 3], stride=[1, 1], padding=[1, 0, 2, 1]');
+    const valid = new nn.Conv2d(2, 3, [2, 3], { padding: 'valid', stride: [1, 2] }).double();
+    expect(valid.forward(x).shape).toEqual([1, 3, 4, 2]);
+    expect(valid.extraRepr()).toBe("2, 3, kernelSize=[2, 3], stride=[1, 2], padding='valid'");
   });
 });
 
@@ -243,11 +274,11 @@ describe('layer argument errors name the layer and the values', () => {
     [() => new nn.Conv2d(3, 4, 3, { groups: 2 }), 'Conv2d: inChannels 3 is not divisible by groups 2'],
     [() => new nn.Conv2d(4, 3, 3, { groups: 2 }), 'Conv2d: outChannels 3 is not divisible by groups 2'],
     [() => new nn.Conv2d(2, 3, 3, { padding: 'same', stride: 2 }), "Conv2d: padding 'same' needs stride 1, got stride [2, 2]"],
-    [() => new nn.Conv2d(2, 3, 0), 'Conv2d: kernelSize must be a positive integer, got 0'],
+    [() => new nn.Conv2d(2, 3, 0), 'Conv2d: kernelSize must be an integer >= 1 or a pair of them, got 0'],
     [() => new nn.Linear(2.5, 3), 'Linear: inFeatures must be a non-negative integer, got 2.5'],
     [() => new nn.Linear(2, 3, { dtype: 'int32' }), 'Linear: dtype must be float32 or float64, got "int32"'],
     [() => new nn.MaxPool2d(2, { padding: 2 }), 'MaxPool2d: padding [2, 2] must be at most half of kernelSize [2, 2]'],
-    [() => new nn.AvgPool2d([2, 2, 2] as unknown as number), 'AvgPool2d: kernelSize must be a number or a pair, got [2, 2, 2]'],
+    [() => new nn.AvgPool2d([2, 2, 2] as unknown as number), 'AvgPool2d: kernelSize must be an integer >= 1 or a pair of them, got [2,2,2]'],
     [() => new nn.GroupNorm(3, 4), 'GroupNorm: numChannels 4 is not divisible by numGroups 3'],
     [() => new nn.BatchNorm2d(3, { momentum: 2 }), 'BatchNorm2d: momentum must be in [0, 1] or null, got 2'],
     [() => new nn.Dropout(1.5), 'Dropout: p must be in [0, 1], got 1.5'],
@@ -264,7 +295,36 @@ describe('layer argument errors name the layer and the values', () => {
     [() => new nn.BatchNorm2d(3).forward(kiln.zeros([2, 3])), 'BatchNorm2d: expected a 4-D input, got shape [2,3]'],
     [() => new nn.LayerNorm([3, 4]).forward(kiln.zeros([2, 4, 3])), 'LayerNorm: input of shape [2,4,3] does not end in normalizedShape [3,4]'],
     [() => new nn.GroupNorm(2, 4).forward(kiln.zeros([2, 6, 3])), 'GroupNorm: expected 4 channels on axis 1, got shape [2,6,3]'],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([4])), 'linear: weight must be [out, in], got shape [4]'],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([3, 5])), "linear: input of shape [2,4] does not end in the weight's in-features 5 (weight [3,5])"],
+    [() => nn.functional.linear(kiln.zeros([2, 4]), kiln.zeros([3, 4]), kiln.zeros([4])), 'linear: bias must be [3] for weight [3,4], got shape [4]'],
   ])('forward %#', (run, message) => {
     expect(run).toThrow(message);
+  });
+});
+
+describe('Step and nn.functional', () => {
+  it('Step is the unit step x > 0 ? 1 : 0 with a zero gradient', () => {
+    const x = kiln.tensor([-1, 0, 1e-3, 2], { requiresGrad: true });
+    const y = new nn.Step().forward(x);
+    expect(Array.from(y.values())).toEqual([0, 0, 1, 1]);
+    y.sum().backward();
+    expect(Array.from(x.grad!.values())).toEqual([0, 0, 0, 0]);
+  });
+
+  it('nn.functional holds the ops themselves, and linear', () => {
+    const f = nn.functional as Record<string, unknown>;
+    const top = kiln as unknown as Record<string, unknown>;
+    const names = Object.keys(f);
+    for (const name of ['conv2d', 'maxPool2d', 'maxPool2dWithIndices', 'avgPool2d', 'adaptiveAvgPool2d', 'batchNorm', 'layerNorm', 'groupNorm', 'dropout',
+      'relu', 'leakyRelu', 'elu', 'gelu', 'sigmoid', 'tanh', 'softplus', 'heaviside', 'softmax', 'logSoftmax',
+      'crossEntropy', 'nllLoss', 'multiMarginLoss', 'mseLoss', 'l1Loss', 'huberLoss', 'bceLoss', 'bceWithLogitsLoss', 'linear']) {
+      expect(names, name).toContain(name);
+    }
+    for (const name of names) if (name in top) expect(f[name], name).toBe(top[name]);
+    const lin = new nn.Linear(3, 2);
+    const x = kiln.randn([4, 3]);
+    expect(Array.from(nn.functional.linear(x, lin.weight, lin.bias).values())).toEqual(Array.from(lin.forward(x).values()));
+    expect(Array.from(nn.functional.linear(x, lin.weight).values())).toEqual(Array.from(x.matmul(lin.weight.T).values()));
   });
 });

@@ -79,7 +79,7 @@ describe('naming and order equal PyTorch', () => {
 
   it("the printed W3 in kiln's spelling", () => {
     const m = w3();
-    m.at(0).parameters().forEach((p) => p.requiresGrad_(false));
+    m.at(0).requiresGrad_(false);
     expect(m.toString()).toBe(
       [
         'Sequential(',
@@ -119,6 +119,29 @@ describe('naming and order equal PyTorch', () => {
 });
 
 describe('registration', () => {
+  it('assigning a Module or an nn.parameter registers it, as PyTorch; other tensors are not state', () => {
+    class MLP extends nn.Module {
+      fc1 = new nn.Linear(4, 8);
+      act = new nn.ReLU();
+      fc2 = new nn.Linear(8, 2);
+      scale = nn.parameter(kiln.ones([1]));
+      cache = kiln.zeros([2]);
+      override forward(x: kiln.Tensor): kiln.Tensor {
+        return this.fc2.forward(this.act.forward(this.fc1.forward(x))).mul(this.scale);
+      }
+    }
+    const m = new MLP();
+    expect(m.namedParameters().map(([k]) => k)).toEqual(['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
+    expect(m.namedChildren().map(([k]) => k)).toEqual(['fc1', 'act', 'fc2']);
+    expect(Object.keys(m.stateDict())).toEqual(['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
+    expect(m.buffers()).toEqual([]);
+    // Explicitly registering what was assigned is allowed too.
+    m.registerModule('act', m.act);
+    expect(m.namedChildren().map(([k]) => k)).toEqual(['fc1', 'act', 'fc2']);
+    m.forward(kiln.ones([3, 4])).sum().backward();
+    expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
+  });
+
   it('registered values are plain fields; reassigning one changes what the module walks', () => {
     const lin = new nn.Linear(2, 2);
     const w = nn.parameter(kiln.zeros([2, 2]));
@@ -225,7 +248,7 @@ describe('state dict', () => {
 });
 
 describe('modes, gradients, apply, conversion', () => {
-  it('zeroGrad drops the gradients (default) or zeroes them in place', () => {
+  it('zeroGrad drops and frees the gradients (default) or zeroes them in place', () => {
     const m = new nn.Sequential(new nn.Linear(3, 2), new nn.Tanh(), new nn.Linear(2, 1));
     m.forward(kiln.ones([4, 3])).sum().backward();
     const grads = m.parameters().map((p) => p.grad);
@@ -237,6 +260,7 @@ describe('modes, gradients, apply, conversion', () => {
     });
     m.zeroGrad();
     expect(m.parameters().every((p) => p.grad === null)).toBe(true);
+    expect(grads.every((g) => g!.disposed)).toBe(true); // memory back for the next backward
     // A step after zeroGrad accumulates from zero again.
     m.forward(kiln.ones([4, 3])).sum().backward();
     const once = Array.from(m.parameters()[0].grad!.values());
@@ -251,6 +275,14 @@ describe('modes, gradients, apply, conversion', () => {
     const names = new Map(net.namedModules().map(([k, m]) => [m, k]));
     net.apply((m) => seen.push(names.get(m) as string));
     expect(seen).toEqual(['features.0.conv', 'features.0.bn', 'features.0.act', 'features.0', 'features.1', 'features', 'head.0', 'head.1', 'head', '']);
+    // A module shared twice, or a reference back to an ancestor, is visited once.
+    const lin = new nn.Linear(2, 2);
+    const s = new nn.Sequential(lin, lin);
+    (lin as unknown as { owner: nn.Module }).owner = s;
+    let calls = 0;
+    s.apply(() => calls++);
+    expect(calls).toBe(2);
+    expect(s.namedModules().map(([k]) => k)).toEqual(['', '0']);
   });
 
   it('apply re-initialises layers (the usual custom init)', () => {
@@ -275,6 +307,22 @@ describe('modes, gradients, apply, conversion', () => {
     expect(buffers['features.0.bn.numBatchesTracked'].dtype).toBe('int32');
     expect(net.features.forward(kiln.randn([1, 3, 4, 4], { dtype: 'float64' })).dtype).toBe('float64');
     expect(net.float().temperature.dtype).toBe('float32');
+    const a = new nn.Linear(3, 3);
+    const tied = new nn.Sequential(a, new nn.Linear(3, 3));
+    (tied.at(1) as nn.Linear).weight = a.weight;
+    tied.double();
+    expect((tied.at(1) as nn.Linear).weight).toBe(a.weight); // still one tensor
+    expect(a.weight.dtype).toBe('float64');
+    expect(() => net.to('int32')).toThrow('Net.to: dtype must be float32 or float64, got "int32"');
+  });
+
+  it('requiresGrad_(false) freezes every parameter: no gradients, not counted as trainable', () => {
+    const m = new nn.Sequential(new nn.Linear(3, 2), new nn.Linear(2, 1));
+    m.at(0).requiresGrad_(false);
+    expect(m.numParameters(true)).toBe(3);
+    m.forward(kiln.ones([1, 3])).sum().backward();
+    expect(m.at(0).parameters().map((p) => p.grad)).toEqual([null, null]);
+    expect(m.at(1).parameters().every((p) => p.grad !== null)).toBe(true);
   });
 });
 

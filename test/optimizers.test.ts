@@ -171,6 +171,29 @@ describe('Optimizer base', () => {
     expect(b.dtype).toBe('float64');
   });
 
+  it('step(closure) evaluates the closure with grad mode on, returns its loss and steps with its gradients', () => {
+    const p = makeParams();
+    const q = makeParams();
+    const a = new optim.Adam(names.map((n) => p[n]), { lr: 0.02 });
+    const b = new optim.Adam(names.map((n) => q[n]), { lr: 0.02 });
+    for (let t = 0; t < 3; t++) {
+      const want = trainStep(b, q);
+      b.step();
+      const got = kiln.noGrad(() =>
+        a.step(() => {
+          a.zeroGrad();
+          return kiln.scope(() => {
+            const l = loss(p);
+            l.backward();
+            return l.item();
+          });
+        }),
+      );
+      expect(got).toBe(want);
+      expect(flatValues(p)).toEqual(flatValues(q));
+    }
+  });
+
   it('zeroGrad drops gradients (setToNone) or fills them with zeros', () => {
     const p = makeParams();
     const opt = new optim.SGD(names.map((n) => p[n]), { lr: 0.1 });
@@ -213,6 +236,7 @@ describe('Optimizer base', () => {
     expect(() => new optim.SGD([w.mul(2)])).toThrow(/SGD: can't optimize a non-leaf tensor/);
     expect(() => new optim.SGD([kiln.tensor([1, 2], { dtype: 'int32' })])).toThrow(/SGD: parameter 0 of group 0 has dtype int32/);
     expect(() => new optim.SGD([kiln.zeros([2, 3]).T])).toThrow(/SGD: parameter 0 of group 0 is not contiguous/);
+    expect(() => new optim.SGD([{ params: [w], weight_decay: 0.1 }])).toThrow(/SGD: unknown option 'weight_decay' in parameter group 0 \(options: lr, momentum, dampening, weightDecay, nesterov, maximize\)/);
     expect(() => new optim.SGD([])).toThrow(/SGD: got an empty parameter list/);
     const opt = new optim.Adam([w], { lr: 0.1 });
     expect(() => opt.addParamGroup({ params: [w] })).toThrow(/Adam: parameter 0 of group 1 appears more than once/);
@@ -223,6 +247,7 @@ describe('Optimizer base', () => {
     const sd = opt.stateDict();
     const other = new optim.Adam([{ params: [w] }, { params: [kiln.zeros([1], { requiresGrad: true })] }]);
     expect(() => other.loadStateDict(sd)).toThrow(/Adam: loadStateDict: the dict has 1 parameter groups, the optimizer has 2/);
+    expect(() => new optim.Adam([w]).loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0], lr: -1 }] })).toThrow(/Adam: invalid lr -1/);
     const v = kiln.zeros([3], { requiresGrad: true });
     expect(() => new optim.Adam([w, v]).loadStateDict(sd)).toThrow(/Adam: loadStateDict: group 0 of the dict has 1 parameters, the optimizer's has 2/);
     expect(() => new optim.Adam([v]).loadStateDict(sd)).toThrow(/Adam: loadStateDict: state 'expAvg' of parameter 0 has shape \[2\], expected a tensor of the parameter's shape \[3\]/);

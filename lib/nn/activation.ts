@@ -1,6 +1,7 @@
 // Activation modules: each wraps its functional op (lib/ops/activation.ts).
 import type { Tensor } from '../tensor/tensor';
 import { elu, gelu, heaviside, leakyRelu, relu, sigmoid, softplus, tanh } from '../ops/activation';
+import { logSoftmax, softmax } from '../ops/softmax';
 import { Module } from './module';
 
 /** max(0, x). */
@@ -65,6 +66,7 @@ export class Sigmoid extends Module {
   }
 }
 
+/** Hyperbolic tangent. */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
     return tanh(x);
@@ -91,5 +93,37 @@ export class Softplus extends Module {
 export class Step extends Module {
   override forward(x: Tensor): Tensor {
     return heaviside(x, 0);
+  }
+}
+
+/** Softmax along axis `dim` (PyTorch's argument name): each slice sums to 1. */
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    if (!Number.isInteger(dim)) throw new TypeError(`Softmax: dim must be an integer, got ${String(dim)}`);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** log(softmax(x)) along axis `dim`, computed stably (pairs with NLLLoss). */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    if (!Number.isInteger(dim)) throw new TypeError(`LogSoftmax: dim must be an integer, got ${String(dim)}`);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return logSoftmax(x, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
   }
 }

@@ -11,16 +11,6 @@ export function checkCount(where: string, name: string, value: unknown, allowZer
   return value;
 }
 
-/** An int or a pair of ints, as a pair (PyTorch's `_pair`), each checked by checkCount. */
-export function checkPair(where: string, name: string, value: unknown, allowZero = false): [number, number] {
-  if (Array.isArray(value)) {
-    if (value.length !== 2) throw new RangeError(`${where}: ${name} must be a number or a pair, got [${value.join(', ')}]`);
-    return [checkCount(where, name, value[0], allowZero), checkCount(where, name, value[1], allowZero)];
-  }
-  const v = checkCount(where, name, value, allowZero);
-  return [v, v];
-}
-
 /** A float dtype for a layer's parameters (default float32). */
 export function checkFloatDType(where: string, dtype: unknown): DType {
   if (dtype === undefined) return 'float32';

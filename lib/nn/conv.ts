@@ -3,13 +3,15 @@ import { empty } from '../tensor/creation';
 import type { DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { conv2d } from '../ops/conv';
-import { checkCount, checkFloatDType, checkInput, checkPair, formatPair } from './args';
+import { checkCount, checkFloatDType, checkInput, formatPair } from './args';
 import { resetWeightAndBias } from './linear';
+import { pair } from '../ops/spatial_args';
 import { Module, parameter } from './module';
 
 /** Padding as conv2d takes it: one size, [h, w], [top, bottom, left, right], 'same' or 'valid'. */
 export type Conv2dPadding = number | [number, number] | [number, number, number, number] | 'same' | 'valid';
 
+/** Conv2d's options after the channel counts and kernel size (PyTorch's keywords). */
 export interface Conv2dOptions {
   stride?: number | [number, number];
   padding?: Conv2dPadding;
@@ -22,14 +24,14 @@ export interface Conv2dOptions {
 
 type ResolvedPadding = [number, number] | [number, number, number, number] | 'same' | 'valid';
 
-function checkPadding(padding: unknown, stride: readonly number[]): ResolvedPadding {
+function checkPadding(padding: Conv2dPadding, stride: readonly number[]): ResolvedPadding {
   if (padding === 'valid') return padding;
   if (padding === 'same') {
     if (stride[0] !== 1 || stride[1] !== 1) throw new RangeError(`Conv2d: padding 'same' needs stride 1, got stride ${formatPair(stride)}`);
     return padding;
   }
   if (Array.isArray(padding) && padding.length === 4) return padding.map((p) => checkCount('Conv2d', 'padding', p, true)) as [number, number, number, number];
-  return checkPair('Conv2d', 'padding', padding, true);
+  return pair('Conv2d', 'padding', padding, 0);
 }
 
 /**
@@ -52,10 +54,10 @@ export class Conv2d extends Module {
     super();
     this.inChannels = checkCount('Conv2d', 'inChannels', inChannels);
     this.outChannels = checkCount('Conv2d', 'outChannels', outChannels);
-    this.kernelSize = checkPair('Conv2d', 'kernelSize', kernelSize);
-    this.stride = checkPair('Conv2d', 'stride', options.stride ?? 1);
+    this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize, 1);
+    this.stride = pair('Conv2d', 'stride', options.stride ?? 1, 1);
     this.padding = checkPadding(options.padding ?? 0, this.stride);
-    this.dilation = checkPair('Conv2d', 'dilation', options.dilation ?? 1);
+    this.dilation = pair('Conv2d', 'dilation', options.dilation ?? 1, 1);
     const groups = (this.groups = checkCount('Conv2d', 'groups', options.groups ?? 1));
     if (inChannels % groups !== 0) throw new RangeError(`Conv2d: inChannels ${inChannels} is not divisible by groups ${groups}`);
     if (outChannels % groups !== 0) throw new RangeError(`Conv2d: outChannels ${outChannels} is not divisible by groups ${groups}`);

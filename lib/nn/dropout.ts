@@ -5,11 +5,13 @@ import type { Tensor } from '../tensor/tensor';
 import { dropout } from '../ops/dropout';
 import { Module } from './module';
 
+/** Dropout's options after p. */
 export interface DropoutOptions {
   /** Draws the masks from this generator instead of the default one. */
   generator?: Generator;
 }
 
+/** Inverted dropout with probability p (default 0.5) while training; the identity in evaluation. */
 export class Dropout extends Module {
   readonly generator: Generator | undefined;
 

@@ -6,7 +6,7 @@ export * as functional from './functional';
 export { Identity, Linear } from './linear';
 export type { LinearOptions } from './linear';
 export { Flatten } from './flatten';
-export { ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Step, Tanh } from './activation';
+export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh } from './activation';
 export { ModuleList, Sequential } from './container';
 export { Conv2d } from './conv';
 export type { Conv2dOptions, Conv2dPadding } from './conv';

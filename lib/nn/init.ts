@@ -9,6 +9,7 @@ import type { Generator } from '../tensor/generator';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 
+/** Options of every random init. */
 export interface InitOptions {
   generator?: Generator;
 }
@@ -95,9 +96,12 @@ export function constant_(t: Tensor, value: number): Tensor {
   return t;
 }
 
+/** Fills t with 0. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fills t with 1. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
+/** xavierUniform_ / xavierNormal_ options. */
 export interface XavierOptions extends InitOptions {
   /** Scales the standard deviation (default 1; see calculateGain). */
   gain?: number;
@@ -120,6 +124,7 @@ export function xavierNormal_(t: Tensor, options: XavierOptions = {}): Tensor {
   return normal_(t, 0, xavierStd('xavierNormal_', t, options.gain ?? 1), options);
 }
 
+/** kaimingUniform_ / kaimingNormal_ options (PyTorch's a, mode, nonlinearity). */
 export interface KaimingOptions extends InitOptions {
   /** The negative slope of the leaky ReLU that follows (used only for 'leakyRelu'; default 0). */
   a?: number;

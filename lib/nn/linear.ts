@@ -3,9 +3,7 @@ import { empty } from '../tensor/creation';
 import type { DType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { add } from '../ops/arith';
-import { matmul } from '../ops/matmul';
-import { reshape, t } from '../ops/views';
+import { linear } from '../ops/linear';
 import { checkCount, checkFloatDType } from './args';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init';
 import { Module, parameter } from './module';
@@ -15,15 +13,6 @@ export class Identity extends Module {
   override forward(x: Tensor): Tensor {
     return x;
   }
-}
-
-/** y = x W^T + b for x [..., in], weight [out, in], bias [out] (`nn.functional.linear`). */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  // Leading axes fold into one matrix: one GEMM, and a 2-D weight gradient with no batch sum.
-  const rows = x.ndim > 2 ? reshape(x, [-1, x.shape[x.ndim - 1]]) : x;
-  let y = matmul(rows, t(weight));
-  if (bias !== null) y = add(y, bias);
-  return rows === x ? y : reshape(y, [...x.shape.slice(0, -1), weight.shape[0]]);
 }
 
 /**
@@ -39,6 +28,7 @@ export function resetWeightAndBias(weight: Tensor, bias: Tensor | null): void {
   uniform_(bias, -bound, bound);
 }
 
+/** Linear's options after the feature counts. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;

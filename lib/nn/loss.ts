@@ -6,6 +6,7 @@ import { bceLoss, bceWithLogitsLoss, huberLoss, l1Loss, mseLoss, multiMarginLoss
 import { crossEntropy } from '../ops/softmax';
 import { Module } from './module';
 
+/** The reduction every loss module takes. */
 export interface ReductionOptions {
   /** 'mean' (default) over the elements (weighted by class weights where given), 'sum', or 'none'. */
   reduction?: LossReduction;
@@ -38,6 +39,7 @@ abstract class WeightedLoss extends Loss {
   }
 }
 
+/** CrossEntropyLoss options (PyTorch's keywords). */
 export interface CrossEntropyLossOptions extends ReductionOptions {
   /** Per-class weights [C]. */
   weight?: Tensor | null;
@@ -64,6 +66,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 }
 
+/** NLLLoss options: class weights [C] and the skipped target index (default -100). */
 export interface NLLLossOptions extends ReductionOptions {
   weight?: Tensor | null;
   ignoreIndex?: number;
@@ -83,6 +86,7 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
+/** MultiMarginLoss options. */
 export interface MultiMarginLossOptions extends ReductionOptions {
   /** 1 (default, hinge) or 2 (squared hinge). */
   p?: 1 | 2;
@@ -156,6 +160,7 @@ export class BCELoss extends WeightedLoss {
   }
 }
 
+/** BCEWithLogitsLoss options: element weights and positive-class weights. */
 export interface BCEWithLogitsLossOptions extends ReductionOptions {
   weight?: Tensor | null;
   /** Weight of the positive term per class (broadcast over the last axis). */

@@ -1,7 +1,9 @@
-// Module: the base of every layer. A module registers its parameters, buffers and submodules
-// by name; the registered values live as ordinary own properties (so `linear.weight` is a
-// plain field read in forward), and the module keeps only the names, in registration order,
-// which is the order PyTorch walks them in (parameters(), stateDict(), the printed summary).
+// Module: the base of every layer. A module's parameters, buffers and submodules live as
+// ordinary own properties (so `linear.weight` is a plain field read in forward). Walks read
+// the own properties in creation order, the order PyTorch walks them in (parameters(),
+// stateDict(), the printed summary): a property is a submodule when it holds a Module, a
+// parameter when it holds a tensor made by nn.parameter (PyTorch's __setattr__ rule), and
+// whatever register* declared it (buffers, and null placeholders such as an absent bias).
 import { noGrad } from '../autograd/grad_mode';
 import { isTensor } from '../tensor/brand';
 import type { DType } from '../tensor/dtype';
@@ -25,13 +27,28 @@ export function parameter(t: Tensor, requiresGrad = true): Tensor {
   if (!isTensor(t)) throw new TypeError('nn.parameter: expected a Tensor');
   const p = detach(t);
   p.requiresGrad_(requiresGrad);
+  PARAMETERS.add(p);
   return p.keep();
 }
 
+// Tensors made by nn.parameter: assigning one to a module's property makes it a parameter.
+const PARAMETERS = new WeakSet<Tensor>();
+
+// What an own property holds when nothing registered it: a submodule, a parameter, or neither.
+function implicitKind(value: unknown): Kind | undefined {
+  if (value instanceof Module) return 'module';
+  if (isTensor(value) && PARAMETERS.has(value)) return 'parameter';
+  return undefined;
+}
+
+/**
+ * The base of layers and models: owns parameters, buffers and submodules (see the file
+ * comment for how they are found), and gives PyTorch's walks, modes, state dicts and summary.
+ */
 export class Module {
   /** Training mode (Dropout drops, BatchNorm uses batch statistics); set with train()/eval(). */
   training = true;
-  // Registered names in order, and what each is. The values are the own properties of those names.
+  // What register* declared each name (the values are the own properties of those names).
   private readonly registered = new Map<string, Kind>();
   private readonly nonPersistent = new Set<string>();
 
@@ -51,7 +68,7 @@ export class Module {
     if (typeof name !== 'string' || name === '' || name.includes('.')) throw new Error(`${where}: name must be a non-empty string without ".", got ${JSON.stringify(name)}`);
     const previous = this.registered.get(name);
     if (previous !== undefined && previous !== kind) throw new Error(`${where}: "${name}" is already registered as a ${previous}`);
-    if (previous === undefined && name in this && this.slot(name) !== undefined) throw new Error(`${where}: "${name}" is already an attribute of ${this.constructor.name}`);
+    if (previous === undefined && name in this && this.slot(name) !== undefined && this.slot(name) !== value) throw new Error(`${where}: "${name}" is already an attribute of ${this.constructor.name}`);
     this.registered.set(name, kind);
     (this as unknown as Record<string, unknown>)[name] = value;
   }
@@ -79,13 +96,13 @@ export class Module {
     this.register('module', name, m);
   }
 
-  // The registered entries of one kind that are present (not null), checking what is stored.
+  // The own properties of one kind that are present (not null), in creation order, checking
+  // that a registered name still holds what its kind needs.
   private own<T>(kind: Kind, check: (v: unknown) => boolean): [string, T][] {
     const out: [string, T][] = [];
-    for (const [name, k] of this.registered) {
-      if (k !== kind) continue;
+    for (const name of Object.keys(this)) {
       const v = this.slot(name);
-      if (v === null) continue;
+      if ((this.registered.get(name) ?? implicitKind(v)) !== kind || v === null || v === undefined) continue;
       if (!check(v)) throw new TypeError(`${this.constructor.name}: ${kind} "${name}" was replaced by a value that is not a ${kind === 'module' ? 'Module' : 'Tensor'}`);
       out.push([name, v as T]);
     }
@@ -94,7 +111,7 @@ export class Module {
 
   // --- walking -------------------------------------------------------------------------
 
-  /** Direct submodules with their names, in registration order. */
+  /** Direct submodules with their names, in the order they were assigned or registered. */
   namedChildren(): [string, Module][] {
     return this.own<Module>('module', (v) => v instanceof Module);
   }
@@ -173,19 +190,41 @@ export class Module {
     return this.train(false);
   }
 
-  /** Clears every parameter's gradient: drops it (default, as PyTorch) or zeroes it in place. */
+  /**
+   * Clears every parameter's gradient. By default (as PyTorch) it drops the gradient and
+   * frees its memory for the next backward to reuse, so a tensor kept from `p.grad` is
+   * disposed (clone it to keep it), as Optimizer.zeroGrad does; with setToNone false it
+   * fills the gradient with zeros.
+   */
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (setToNone) p.grad = null;
-      else noGrad(() => p.grad?.zero_());
+      const g = p.grad;
+      if (g === null) continue;
+      if (setToNone) {
+        p.grad = null;
+        g.dispose();
+      } else {
+        noGrad(() => g.zero_());
+      }
     }
   }
 
-  /** Calls fn on every submodule (children first, as PyTorch) and then this module. */
+  /** Sets requiresGrad on every parameter (false freezes them: no gradients, not trainable). */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
+  }
+
+  /** Calls fn on every submodule (children first, as PyTorch) and then this module; each once. */
   apply(fn: (m: Module) => void): this {
-    for (const child of this.children()) child.apply(fn);
-    fn(this);
+    const seen = new Set<Module>();
+    const visit = (m: Module): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      for (const child of m.children()) visit(child);
+      fn(m);
+    };
+    visit(this);
     return this;
   }
 
@@ -194,13 +233,20 @@ export class Module {
    * old under the same names; gradients are dropped). PyTorch's `module.to(dtype)`.
    */
   to(dtype: DType): this {
+    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`${this.constructor.name}.to: dtype must be float32 or float64, got ${JSON.stringify(dtype)}`);
+    const done = new Map<Tensor, Tensor>(); // a tensor shared by modules stays shared
     for (const m of this.modules()) {
-      for (const [name, kind] of m.registered) {
-        if (kind === 'module') continue;
-        const t = m.slot(name);
-        if (!isTensor(t) || t.dtype === dtype || t.dtype === 'int32') continue;
-        const converted = toDType(detach(t), dtype).keep();
-        (m as unknown as Record<string, unknown>)[name] = kind === 'parameter' ? parameter(converted, t.requiresGrad) : converted;
+      for (const kind of ['parameter', 'buffer'] as const) {
+        for (const [name, t] of m.own<Tensor>(kind, isTensor)) {
+          if (t.dtype === dtype || t.dtype === 'int32') continue;
+          let converted = done.get(t);
+          if (converted === undefined) {
+            const c = toDType(detach(t), dtype);
+            converted = kind === 'parameter' ? parameter(c, t.requiresGrad) : c.keep();
+            done.set(t, converted);
+          }
+          (m as unknown as Record<string, unknown>)[name] = converted;
+        }
       }
     }
     return this;
@@ -250,11 +296,12 @@ export class Module {
     if (dict === null || typeof dict !== 'object') throw new TypeError(`${where}: expected an object of tensors`);
     const entries = this.stateEntries();
     const expected = new Set(entries.map(([key]) => key));
-    const missingKeys = entries.map(([key]) => key).filter((key) => !(key in dict));
+    const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(dict, key);
+    const missingKeys = entries.map(([key]) => key).filter((key) => !has(key));
     const unexpectedKeys = Object.keys(dict).filter((key) => !expected.has(key));
     const problems: string[] = [];
     for (const [key, t] of entries) {
-      if (!(key in dict)) continue;
+      if (!has(key)) continue;
       const v = dict[key];
       if (!isTensor(v)) problems.push(`"${key}" is not a Tensor`);
       else if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i])) {
@@ -265,7 +312,7 @@ export class Module {
     if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
     if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
     noGrad(() => {
-      for (const [key, t] of entries) if (key in dict) t.copy_(dict[key]);
+      for (const [key, t] of entries) if (has(key)) t.copy_(dict[key]);
     });
     return { missingKeys, unexpectedKeys };
   }

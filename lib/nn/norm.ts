@@ -20,6 +20,7 @@ function registerAffine(m: Module, shape: readonly number[], affine: boolean, dt
   m.registerParameter('bias', affine && bias ? parameter(zeros(shape, { dtype })) : null);
 }
 
+/** BatchNorm1d / BatchNorm2d options after numFeatures. */
 export interface BatchNormOptions {
   eps?: number;
   /**
@@ -120,6 +121,7 @@ export class BatchNorm2d extends BatchNorm {
   }
 }
 
+/** LayerNorm options after normalizedShape. */
 export interface LayerNormOptions {
   eps?: number;
   /** Learn a weight (and bias) of normalizedShape (default true). */
@@ -160,6 +162,7 @@ export class LayerNorm extends Module {
   }
 }
 
+/** GroupNorm options after the group and channel counts. */
 export interface GroupNormOptions {
   eps?: number;
   /** Learn a per-channel weight and bias (default true). */

@@ -1,7 +1,8 @@
 // Pooling layers over NCHW inputs: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d.
 import type { Tensor } from '../tensor/tensor';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../ops/pool';
-import { checkCount, checkInput, checkPair, formatPair } from './args';
+import { checkCount, checkInput, formatPair } from './args';
+import { pair } from '../ops/spatial_args';
 import { Module } from './module';
 
 interface PoolWindowOptions {
@@ -12,10 +13,12 @@ interface PoolWindowOptions {
   ceilMode?: boolean;
 }
 
+/** MaxPool2d options after the kernel size. */
 export interface MaxPool2dOptions extends PoolWindowOptions {
   dilation?: number | [number, number];
 }
 
+/** AvgPool2d options after the kernel size. */
 export interface AvgPool2dOptions extends PoolWindowOptions {
   /** Divide by the whole window, padding included (default true), or by the inputs it covers. */
   countIncludePad?: boolean;
@@ -33,9 +36,9 @@ class Pool2d extends Module {
   constructor(kernelSize: number | [number, number], options: PoolWindowOptions) {
     super();
     const where = this.constructor.name;
-    this.kernelSize = checkPair(where, 'kernelSize', kernelSize);
-    this.stride = options.stride === undefined ? [...this.kernelSize] : checkPair(where, 'stride', options.stride);
-    this.padding = checkPair(where, 'padding', options.padding ?? 0, true);
+    this.kernelSize = pair(where, 'kernelSize', kernelSize, 1);
+    this.stride = options.stride === undefined ? [...this.kernelSize] : pair(where, 'stride', options.stride, 1);
+    this.padding = pair(where, 'padding', options.padding ?? 0, 0);
     if (this.padding[0] * 2 > this.kernelSize[0] || this.padding[1] * 2 > this.kernelSize[1]) {
       throw new RangeError(`${where}: padding ${formatPair(this.padding)} must be at most half of kernelSize ${formatPair(this.kernelSize)}`);
     }
@@ -53,7 +56,7 @@ export class MaxPool2d extends Pool2d {
 
   constructor(kernelSize: number | [number, number], options: MaxPool2dOptions = {}) {
     super(kernelSize, options);
-    this.dilation = checkPair('MaxPool2d', 'dilation', options.dilation ?? 1);
+    this.dilation = pair('MaxPool2d', 'dilation', options.dilation ?? 1, 1);
   }
 
   override forward(x: Tensor): Tensor {
@@ -93,7 +96,7 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(outputSize: number | [number, number]) {
     super();
-    this.outputSize = checkPair('AdaptiveAvgPool2d', 'outputSize', outputSize);
+    this.outputSize = pair('AdaptiveAvgPool2d', 'outputSize', outputSize, 1);
   }
 
   override forward(x: Tensor): Tensor {

@@ -4,6 +4,7 @@ export * from './arith';
 export * from './convert';
 export * from './join';
 export * from './matmul';
+export * from './linear';
 export * from './reduce';
 export * from './softmax';
 export * from './views';

@@ -54,10 +54,11 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
   const { x, target: t, lossShape } = classRows(op, logProbs, target, false);
   const [n, c] = x.shape;
   const y = checkClassIndices(op, t, c, ignoreIndex);
-  const w = classWeight(op, weight, c, x.dtype)?.values();
+  const classWeights = classWeight(op, weight, c, x.dtype);
+  const w = classWeights === null ? undefined : Float64Array.from(classWeights.values());
   // Ignored samples pick class 0 and are masked out afterwards (their log-probabilities may be -inf).
   const picks = new Int32Array(n);
-  const sampleWeights = new Float64Array(n);
+  const negatedWeights = new Float64Array(n); // -w[y_i]: the loss is one multiply of the picks
   const ignored = new Int32Array(n);
   let weightTotal = 0;
   for (let i = 0; i < n; i++) {
@@ -66,11 +67,12 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
       continue;
     }
     picks[i] = y[i];
-    sampleWeights[i] = w === undefined ? 1 : w[y[i]];
-    weightTotal += sampleWeights[i];
+    const wy = w === undefined ? 1 : w[y[i]];
+    negatedWeights[i] = -wy;
+    weightTotal += wy;
   }
   const picked = reshape(gather(x, 1, tensor(picks, { shape: [n, 1], dtype: 'int32' })), [n]);
-  const weighted = neg(mul(picked, tensor(sampleWeights, { dtype: x.dtype })));
+  const weighted = mul(picked, tensor(negatedWeights, { dtype: x.dtype }));
   const losses = ignored.includes(1) ? maskedFill(weighted, tensor(ignored, { dtype: 'int32' }), 0) : weighted;
   if (reduction === 'none') return reshape(losses, lossShape);
   const total = sum(losses);
@@ -168,10 +170,10 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   checkReduction(op, reduction);
   if (typeof delta !== 'number' || !(delta > 0) || delta === Infinity) throw new RangeError(`${op}: delta must be a positive finite number, got ${String(delta)}`);
   const [x, t] = sameShapePair(op, input, target);
-  const a = abs(sub(x, t));
-  // With q = min(a, delta) both branches are q (a - q / 2), and so is the gradient.
-  const q = clamp(a, null, delta);
-  return reduceLoss(mul(q, sub(a, mul(q, 0.5))), reduction);
+  const d = sub(x, t);
+  // With c = clamp(d, -delta, delta) both branches are c (d - c / 2), and its gradient is c.
+  const c = clamp(d, -delta, delta);
+  return reduceLoss(mul(c, sub(d, mul(c, 0.5))), reduction);
 }
 
 /** Options of bceLoss. */

@@ -31,12 +31,15 @@ export function lossInput(op: string, what: string, x: unknown): Tensor {
   return isFloat(x.dtype) ? x : toDType(x, 'float32');
 }
 
-/** Input and target of an elementwise loss: kiln requires equal shapes (PyTorch broadcasts with a warning). */
+/**
+ * Input and target of an elementwise loss, the target in the input's float dtype. kiln requires
+ * equal shapes (PyTorch broadcasts with a warning).
+ */
 export function sameShapePair(op: string, input: unknown, target: unknown): [Tensor, Tensor] {
   const x = lossInput(op, 'input', input);
   const t = lossInput(op, 'target', target);
   if (!shapesEqual(x.shape, t.shape)) throw new RangeError(`${op}: input shape ${formatShape(x.shape)} and target shape ${formatShape(t.shape)} differ`);
-  return [x, t];
+  return [x, toDType(t, x.dtype)];
 }
 
 /**

@@ -57,7 +57,7 @@ interface Window {
 }
 
 /** Checks a max/avg pooling window's options and sizes its output, with op's name in every error. */
-function poolWindow(op: string, x: Tensor, kernelSize: Size2, options: { stride?: Size2; padding?: Size2; dilation?: Size2; ceilMode?: boolean }): Window {
+function poolWindow(op: string, x: Tensor, kernelSize: Size2, options: MaxPool2dOptions): Window {
   const [n, c, h, w] = planes(op, x);
   const kernel = pair(op, 'kernelSize', kernelSize, 1);
   const stride = pair(op, 'stride', options.stride ?? kernel, 1);

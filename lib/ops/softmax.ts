@@ -61,6 +61,7 @@ export function logSoftmax(x: Tensor, axis: number): Tensor {
   return softmaxOp(c, c.ndim === 0 ? 0 : a, true);
 }
 
+/** Options of crossEntropy. */
 export interface CrossEntropyOptions {
   /** Per-class weights [C] (they get no gradient, as in PyTorch). */
   weight?: Tensor | null;
@@ -183,6 +184,7 @@ register({
     { shapes: [[3, 4], [3, 4]], params: { weight: w4, labelSmoothing: 0.2 }, domain: [0, 1] },
     { shapes: [[3, 4], [3, 4]], params: { weight: w4, reduction: 'none' }, domain: [0, 1] },
     { shapes: [[2, 4, 3], [2, 4, 3]], params: { labelSmoothing: 0.1, reduction: 'none' }, domain: [0, 1] },
+    { shapes: [[2, 4, 3], [2, 4, 3]], params: { weight: w4, labelSmoothing: 0.1 }, domain: [0, 1] },
     { shapes: [[4], [4]], params: { weight: w4 }, domain: [0, 1] },
   ],
   differentiable: true,

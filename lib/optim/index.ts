@@ -1,5 +1,5 @@
 // kiln.optim: optimizers over the fused native steps, and gradient clipping.
-export { Optimizer, KernelBatch } from './optimizer';
+export { Optimizer } from './optimizer';
 export type { Closure, OptimizerStateDict, ParamGroup, ParamGroupSpec, ParamState, StateValue } from './optimizer';
 export { SGD } from './sgd';
 export type { SGDOptions } from './sgd';
@@ -11,3 +11,12 @@ export { RMSprop } from './rmsprop';
 export type { RMSpropOptions } from './rmsprop';
 export { adaptiveClipGrad, clipGradNorm, clipGradValue } from './clip';
 export type { ClipGradNormOptions } from './clip';
+export { ScheduleFreeAdamW } from './schedule_free';
+export type { ScheduleFreeAdamWOptions } from './schedule_free';
+export { SAM } from './sam';
+export type { SAMOptions } from './sam';
+export { LBFGS } from './lbfgs';
+export type { LBFGSOptions } from './lbfgs';
+export { cubicInterpolate, strongWolfe } from './line_search';
+export type { DirectionalObjective, LineSearchResult } from './line_search';
+export * as lr from './lr/index';

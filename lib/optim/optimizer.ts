@@ -140,8 +140,8 @@ export abstract class Optimizer<O extends object = object> {
   /** Checks a group's options; throws naming the optimizer, the option and the value. */
   protected abstract validateGroup(group: ParamGroup<O>): void;
 
-  /** Updates the group's parameters that have a gradient. */
-  protected abstract stepGroup(group: ParamGroup<O>): void;
+  /** Updates the group's parameters that have a gradient (`loss`: the step's closure's, if any). */
+  protected abstract stepGroup(group: ParamGroup<O>, loss?: number): void;
 
   /** Adds a group (its parameters and option overrides; the defaults fill the rest). */
   addParamGroup(spec: ParamGroupSpec): void {
@@ -158,6 +158,11 @@ export abstract class Optimizer<O extends object = object> {
       if (seen.has(p)) throw new Error(`${this.name}: ${where} appears more than once among the parameter groups`);
       seen.add(p);
     });
+    for (const k of Object.keys(spec)) {
+      if (k !== 'params' && !(k in this.defaults)) {
+        throw new Error(`${this.name}: unknown option '${k}' in parameter group ${this.paramGroups.length} (options: ${Object.keys(this.defaults).join(', ')})`);
+      }
+    }
     const group = { ...spec, params } as Record<string, unknown>;
     for (const [k, v] of Object.entries(this.defaults)) if (!(k in group) || group[k] === undefined) group[k] = copyOption(v);
     this.validateGroup(group as ParamGroup<O>);
@@ -170,7 +175,7 @@ export abstract class Optimizer<O extends object = object> {
    */
   step(closure?: Closure): number | undefined {
     const loss = closure === undefined ? undefined : lossValue(enableGrad(closure));
-    for (const group of this.paramGroups) this.stepGroup(group);
+    for (const group of this.paramGroups) this.stepGroup(group, loss);
     return loss;
   }
 
@@ -289,6 +294,7 @@ export abstract class Optimizer<O extends object = object> {
         throw new Error(`${this.name}: loadStateDict: group ${i} of the dict has ${g.params?.length} parameters, the optimizer's has ${mine.params.length}`);
       }
       g.params.forEach((idx, j) => (byIndex[idx] = mine.params[j]));
+      this.validateGroup({ ...mine, ...g, params: mine.params });
     });
     for (const [key, s] of Object.entries(dict.state)) {
       const p = byIndex[Number(key)];
