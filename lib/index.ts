@@ -23,9 +23,9 @@ export * from './ops/functions';
 export { opTable } from './ops/op';
 export type { OpInfo, OpSample } from './ops/op';
 
+export * as nn from './nn/index';
+export * as optim from './optim/index';
 export * as data from './data/index';
 export * as io from './io/index';
 export { ProgressBar, countCorrect, evaluate, fit, formatEpoch } from './train/index';
 export type { EpochLog, Evaluation, EvaluateOptions, FitOptions, ProgressOptions } from './train/index';
-export * as nn from './nn/index';
-export * as optim from './optim/index';

@@ -249,8 +249,79 @@ describe('meanStd and normalize', () => {
     expect(after.mean).toBeCloseTo(0, 5);
     expect(after.std).toBeCloseTo(1, 5);
     expect(z.values()[7]).toBeCloseTo((values[7] - m) / s, 5);
+    const y = kiln.tensor(values);
+    expect(kiln.data.normalize(y, { mean, std }, { inplace: true })).toBe(y);
+    expect(Array.from(y.values())).toEqual(Array.from(z.values()));
     expect(() => kiln.data.normalize(x, { mean: 0, std: 0 })).toThrow(/normalize: need a finite mean and a positive std, got mean 0 and std 0/);
     expect(() => kiln.data.meanStd(kiln.zeros([0]))).toThrow(/meanStd: tensor is empty/);
+  });
+});
+
+describe('RandomShift', () => {
+  /** Pixel by pixel: out[c][r][col] = x[c][r - dy][col - dx], or fill outside the image. */
+  function shiftReference(img: number[], planes: number, h: number, w: number, dy: number, dx: number, fill: number): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < planes; p++)
+      for (let r = 0; r < h; r++)
+        for (let c = 0; c < w; c++) {
+          const sr = r - dy;
+          const sc = c - dx;
+          out.push(sr >= 0 && sr < h && sc >= 0 && sc < w ? img[p * h * w + sr * w + sc] : fill);
+        }
+    return out;
+  }
+
+  it('moves each sample by its own offset, all channels alike, filling what it uncovers', () => {
+    const n = 40;
+    const x = kiln.arange(0, n * 2 * 4 * 5).reshape([n, 2, 4, 5]);
+    const ds = new kiln.data.RandomShift(new TensorDataset(x, kiln.arange(0, n, 1, { dtype: 'int32' })), { maxShift: 2, fill: -1, seed: 9 });
+    const indices = Int32Array.from(range(n).reverse());
+    const [shifted, y] = ds.getBatch(indices);
+    const offsets = Array.from(kiln.randint(-2, 3, [2 * n], { generator: new kiln.Generator(9) }).values());
+    expect(new Set(offsets)).toEqual(new Set([-2, -1, 0, 1, 2]));
+    expect(Array.from(y.values())).toEqual(Array.from(indices));
+    const source = Array.from(x.values());
+    const out = Array.from(shifted.values());
+    for (let s = 0; s < n; s++) {
+      const img = source.slice(indices[s] * 40, (indices[s] + 1) * 40);
+      expect(out.slice(s * 40, (s + 1) * 40)).toEqual(shiftReference(img, 2, 4, 5, offsets[2 * s], offsets[2 * s + 1], -1));
+    }
+  });
+
+  it('shifts flat images given imageSize, and single samples', () => {
+    const x = kiln.arange(0, 2 * 9).reshape([2, 9]);
+    const ds = new kiln.data.RandomShift(new TensorDataset(x), { maxShift: 1, imageSize: [3, 3], seed: 1 });
+    const [batch] = ds.getBatch(Int32Array.from([0, 1]));
+    const g = new kiln.Generator(1);
+    const d = Array.from(kiln.randint(-1, 2, [4], { generator: g }).values());
+    expect(Array.from(batch.values())).toEqual([
+      ...shiftReference(range(9), 1, 3, 3, d[0], d[1], 0),
+      ...shiftReference(range(9).map((v) => v + 9), 1, 3, 3, d[2], d[3], 0),
+    ]);
+    const [one] = ds.get(1);
+    expect(one.shape).toEqual([9]);
+    const e = Array.from(kiln.randint(-1, 2, [2], { generator: g }).values());
+    expect(Array.from(one.values())).toEqual(shiftReference(range(9).map((v) => v + 9), 1, 3, 3, e[0], e[1], 0));
+    const identity = new kiln.data.RandomShift(new TensorDataset(x), { maxShift: 0, imageSize: [3, 3] });
+    expect(Array.from(identity.getBatch(Int32Array.from([1, 0]))[0].values())).toEqual([...range(9).map((v) => v + 9), ...range(9)]);
+  });
+
+  it('keeps a shuffled, augmented loop flat in memory', () => {
+    const ds = new kiln.data.RandomShift(new TensorDataset(kiln.rand([200, 1, 8, 8]), kiln.zeros([200], { dtype: 'int32' })), { seed: 3 });
+    const loader = new DataLoader(ds, { batchSize: 32, shuffle: true, seed: 3 });
+    mapBatches(loader, () => 0);
+    const before = kiln.memory();
+    for (let e = 0; e < 3; e++) mapBatches(loader, () => 0);
+    expect(kiln.memory().tensors).toBe(before.tensors);
+    expect(kiln.memory().bytesInUse).toBe(before.bytesInUse);
+  });
+
+  it('rejects bad options and non-image samples', () => {
+    const flat = new TensorDataset(kiln.zeros([2, 10]));
+    expect(() => new kiln.data.RandomShift(flat, { maxShift: -1 })).toThrow(/RandomShift: maxShift must be a non-negative integer, got -1/);
+    expect(() => new kiln.data.RandomShift(flat, { imageSize: [3] as unknown as [number, number] })).toThrow(/RandomShift: imageSize must be \[height, width\], got \[3\]/);
+    expect(() => new kiln.data.RandomShift(flat).getBatch(Int32Array.of(0))).toThrow(/RandomShift: samples of shape \[10\] are not images; pass imageSize for flat ones/);
+    expect(() => new kiln.data.RandomShift(flat, { imageSize: [3, 3] }).getBatch(Int32Array.of(0))).toThrow(/RandomShift: samples of shape \[10\] are not images of 3x3/);
   });
 });
 

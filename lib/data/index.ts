@@ -7,6 +7,8 @@ export { randomSplit } from './split';
 export type { RandomSplitOptions } from './split';
 export { randperm } from './permutation';
 export { meanStd, normalize } from './normalize';
+export { RandomShift } from './augment';
+export type { RandomShiftOptions } from './augment';
 export type { MeanStd } from './normalize';
 export { parseIdx, readIdx } from './idx';
 export type { IdxArray } from './idx';

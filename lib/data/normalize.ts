@@ -20,8 +20,11 @@ export function meanStd(x: Tensor): MeanStd {
   return { mean, std: Math.sqrt(squares / v.length) };
 }
 
-/** (x - mean) / std, a new tensor (torchvision's Normalize with one channel). */
-export function normalize(x: Tensor, { mean, std }: MeanStd): Tensor {
+/**
+ * (x - mean) / std (torchvision's Normalize with one channel): a new tensor, or x itself
+ * overwritten with `inplace` (no second copy of a large image set).
+ */
+export function normalize(x: Tensor, { mean, std }: MeanStd, options: { inplace?: boolean } = {}): Tensor {
   if (!Number.isFinite(mean) || !Number.isFinite(std) || std <= 0) throw new RangeError(`normalize: need a finite mean and a positive std, got mean ${mean} and std ${std}`);
-  return x.sub(mean).div(std);
+  return options.inplace === true ? x.sub_(mean).div_(std) : x.sub(mean).div(std);
 }

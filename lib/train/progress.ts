@@ -50,10 +50,13 @@ export class ProgressBar {
     const count = this.total === undefined ? `${done}` : `${done}/${this.total}`;
     const eta = this.total !== undefined && done > 0 ? ` ${clock(elapsed)}<${clock((elapsed * (this.total - done)) / done)}` : ` ${clock(elapsed)}`;
     if (this.tty) {
-      const bar = this.total === undefined ? '' : ` ${this.bar(done / this.total)}`;
-      let line = `${this.label}${bar} ${count}${eta} ${status}`.trimEnd();
+      // The bar takes what the terminal width leaves (at most 24 cells); the text is never cut
+      // unless even that does not fit.
       const columns = this.stream.columns ?? 100;
-      if (line.length >= columns) line = line.slice(0, columns - 1);
+      const text = `${count}${eta} ${status}`.trimEnd();
+      const room = columns - 1 - this.label.length - text.length - 4;
+      const bar = this.total === undefined || room < 5 ? '' : ` ${this.bar(done / this.total, Math.min(24, room))}`;
+      const line = `${this.label}${bar} ${text}`.slice(0, columns - 1);
       this.stream.write(`\r${line}\x1b[K`);
       this.drawn = true;
     } else {
@@ -68,8 +71,7 @@ export class ProgressBar {
     this.drawn = false;
   }
 
-  private bar(fraction: number): string {
-    const width = 24;
+  private bar(fraction: number, width: number): string {
     const filled = Math.min(width, Math.floor(fraction * width));
     return `[${'='.repeat(filled)}${filled < width ? '>' : ''}${' '.repeat(Math.max(0, width - filled - 1))}]`;
   }
