@@ -13,7 +13,11 @@ export interface Split {
   n: number;
 }
 
-export function loadFashionMnist(dir = FASHION_DIR): { train: Split; test: Split } {
+/**
+ * Both splits, standardised. `allocate` gives the image arrays: a library may hand out its own
+ * tensor storage here so that the images are not held twice.
+ */
+export function loadFashionMnist(dir = FASHION_DIR, allocate = (length: number): Float32Array => new Float32Array(length)): { train: Split; test: Split } {
   const file = (name: string): string => {
     const p = path.join(dir, name);
     if (!fs.existsSync(p)) throw new Error(`${p} not found: apt-get install dataset-fashion-mnist`);
@@ -23,7 +27,7 @@ export function loadFashionMnist(dir = FASHION_DIR): { train: Split; test: Split
     const x = readIdx(file(imagesFile));
     const y = readIdx(file(labelsFile));
     // A plain loop: TypedArray.from(typed, fn) would first build a list of 47M JS numbers.
-    const images = new Float32Array(x.data.length);
+    const images = allocate(x.data.length);
     for (let i = 0; i < images.length; i++) images[i] = x.data[i] / 255;
     return { images, labels: new Int32Array(y.data), n: y.shape[0] };
   };

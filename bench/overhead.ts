@@ -1,22 +1,18 @@
 // W4 (../shared/BENCH.md): per-op overhead. An add of two 1-element tensors, of two
 // 1000-element tensors, and one whole training step of Linear(64, 64) on a batch of 8
-// (forward, MSE, backward, SGD step, zero grad) written with plain tensors, beside PyTorch
+// (forward, MSE, backward, SGD step, zero grad) written with plain tensors ("step") and with
+// nn.Linear, mseLoss and optim.SGD ("stepModule", as the peer is written), beside PyTorch
 // measured in the same run (alternating), at 1 thread: tiny work never benefits from more.
 // It times the built package (dist/, as users load it), not the TypeScript sources through
 // tsx, whose module shims add their own cost to every call.
-import { execFileSync } from 'child_process';
-import * as path from 'path';
-
 import type * as Kiln from '../lib/index';
 import type { NativeAddon } from '../lib/native';
 import { runPeer, torchAvailable } from './peers';
-import { median, printTable, root } from './util';
+import { buildPackage, median, printTable, requireBuilt } from './util';
 
 function loadBuilt(): { kiln: typeof Kiln; native: NativeAddon } {
-  execFileSync('npm', ['run', 'build:ts'], { cwd: root, stdio: 'ignore' });
-  const kiln = require(path.join(root, 'dist', 'index.js')) as typeof Kiln;
-  const { native } = require(path.join(root, 'dist', 'native.js')) as { native: NativeAddon };
-  return { kiln, native };
+  buildPackage();
+  return { kiln: requireBuilt<typeof Kiln>('index.js'), native: requireBuilt<{ native: NativeAddon }>('native.js').native };
 }
 
 interface Figures {
@@ -24,6 +20,7 @@ interface Figures {
   add1Scope: number;
   add1000: number;
   step: number;
+  stepModule: number;
 }
 
 function medianMicros(fn: () => void, inner: number, reps: number): number {
@@ -59,12 +56,21 @@ function measureKiln(kiln: typeof Kiln, native: NativeAddon, reps: number): Figu
       g.zero_();
     }
   };
+  // The same step as a user writes it with the training API (PyTorch's peer is written so).
+  const layer = new kiln.nn.Linear(64, 64);
+  const optimizer = new kiln.optim.SGD(layer.parameters(), { lr: 0.01 });
+  const stepModule = (): void => {
+    kiln.scope(() => kiln.mseLoss(layer.forward(x), y).backward());
+    optimizer.step();
+    optimizer.zeroGrad();
+  };
   return {
     // dispose() frees the result at once, as PyTorch's reference count does.
     add1: medianMicros(() => a1.add(b1).dispose(), 2000, reps),
     add1Scope: medianMicros(() => kiln.scope(() => a1.add(b1)).dispose(), 2000, reps),
     add1000: medianMicros(() => a1k.add(b1k).dispose(), 2000, reps),
     step: medianMicros(step, 200, reps),
+    stepModule: medianMicros(stepModule, 200, reps),
   };
 }
 
@@ -81,8 +87,8 @@ export async function run(args: string[]): Promise<void> {
     if (withTorch) theirs.push(runPeer<Figures>('overhead_torch.py', [1, reps]));
   }
   const pick = (fs: Figures[], k: keyof Figures): number => median(fs.map((f) => f[k]));
-  const peerKey = (k: keyof Figures): keyof Figures => (k === 'add1Scope' ? 'add1' : k);
-  const rows = (['add1', 'add1Scope', 'add1000', 'step'] as const).map((k) => {
+  const peerKey = (k: keyof Figures): keyof Figures => (k === 'add1Scope' ? 'add1' : k === 'stepModule' ? 'step' : k);
+  const rows = (['add1', 'add1Scope', 'add1000', 'step', 'stepModule'] as const).map((k) => {
     const kv = pick(ours, k);
     if (!withTorch) return [k, kv.toFixed(2), '-', '-'];
     const tv = pick(theirs, peerKey(k));

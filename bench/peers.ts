@@ -1,4 +1,5 @@
-// Running a benchmark peer script (bench/peers/*.py) with Debian's PyTorch, when installed.
+// Running a benchmark peer script: bench/peers/*.py with Debian's PyTorch, when installed, and
+// TypeScript programs (a peer library, or kiln alone) in a Node process of their own.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,10 +17,23 @@ export function torchAvailable(): boolean {
   }
 }
 
+function jsonLines<T>(out: string): T[] {
+  return out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as T);
+}
+
 /** Runs bench/peers/<script> with args (and extra environment) and parses every JSON line it prints. */
 export function runPeerLines<T>(script: string, args: (string | number)[], env: Record<string, string> = {}): T[] {
   const out = execFileSync(PYTHON, [path.join(__dirname, 'peers', script), ...args.map(String)], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as T);
+  return jsonLines<T>(out);
+}
+
+/**
+ * Runs a TypeScript program (path relative to bench/) in a Node process of its own, so that its
+ * memory and start-up are its own, and parses every JSON line it prints.
+ */
+export function runNodeLines<T>(program: string, args: (string | number)[]): T[] {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, program), ...args.map(String)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return jsonLines<T>(out);
 }
 
 /** Runs bench/peers/<script> with args and parses the JSON object it prints last. */

@@ -6,6 +6,16 @@ import { native } from '../lib/native';
 
 export const root = path.join(__dirname, '..');
 
+/** Compiles lib/ to dist/ (the package as users load it: no tsx module shims on every call). */
+export function buildPackage(): void {
+  execFileSync('npm', ['run', 'build:ts'], { cwd: root, stdio: 'ignore' });
+}
+
+/** Loads a module of the built package (dist/<file>), built by buildPackage. */
+export function requireBuilt<T>(file: string): T {
+  return require(path.join(root, 'dist', file)) as T;
+}
+
 /** Median of the times (seconds) of `reps` calls of fn after `warmup` calls. */
 export function medianSeconds(fn: () => void, reps: number, warmup = 2): number {
   for (let i = 0; i < warmup; ++i) fn();
