@@ -5,24 +5,13 @@
 import * as kiln from '../lib/index';
 import type { Tensor } from '../lib/index';
 import { runPeerLines, torchAvailable } from './peers';
-import { median, printTable } from './util';
+import { median, medianMicros, printTable } from './util';
 
 interface Row {
   loss: string;
   n: number;
   c: number;
   us: number;
-}
-
-function medianMicros(fn: () => void, inner: number, reps: number): number {
-  for (let i = 0; i < inner; i++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < inner; i++) fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e3 / inner);
-  }
-  return median(times);
 }
 
 function measureKiln(n: number, c: number, reps: number): Row[] {

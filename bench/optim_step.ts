@@ -7,18 +7,7 @@
 import * as kiln from '../lib/index';
 import { native } from '../lib/native';
 import * as optim from '../lib/optim/index';
-import { median, printTable } from './util';
-
-function micros(fn: () => void, inner: number, reps: number): number {
-  for (let i = 0; i < inner; i++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < inner; i++) fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e3 / inner);
-  }
-  return median(times);
-}
+import { medianMicros, printTable } from './util';
 
 export async function run(args: string[]): Promise<void> {
   const reps = Number(args[0] ?? 7);
@@ -41,9 +30,9 @@ export async function run(args: string[]): Promise<void> {
   };
   const rows: (string | number)[][] = [];
   const add = (name: string, us: number): void => void rows.push([name, us.toFixed(2)]);
-  add('W4 step, native sgdStep by hand', micros(byHand, 500, reps));
-  add('W4 step, optim.SGD, zeroGrad()', micros(() => { sgd.zeroGrad(); backward(); sgd.step(); }, 500, reps));
-  add('W4 step, optim.SGD, zeroGrad(false)', micros(() => { sgd.zeroGrad(false); backward(); sgd.step(); }, 500, reps));
+  add('W4 step, native sgdStep by hand', medianMicros(byHand, 500, reps));
+  add('W4 step, optim.SGD, zeroGrad()', medianMicros(() => { sgd.zeroGrad(); backward(); sgd.step(); }, 500, reps));
+  add('W4 step, optim.SGD, zeroGrad(false)', medianMicros(() => { sgd.zeroGrad(false); backward(); sgd.step(); }, 500, reps));
 
   // step() alone against the bare group call on the same arrays (gradients fixed).
   backward();
@@ -54,11 +43,11 @@ export async function run(args: string[]): Promise<void> {
   const v = [w, b].map((p) => new Float32Array(p.size));
   const momentum = new optim.SGD([w, b], { lr: 1e-6, momentum: 0.9 });
   const adam = new optim.Adam([w, b], { lr: 1e-6 });
-  add('SGD momentum: step()', micros(() => momentum.step(), 5000, reps));
-  add('SGD momentum: bare sgdStepMulti', micros(() => native.sgdStepMulti(arrays, grads, bufs, 1e-6, 0.9, 0, 0, false, false, false), 5000, reps));
-  add('Adam: step()', micros(() => adam.step(), 5000, reps));
+  add('SGD momentum: step()', medianMicros(() => momentum.step(), 5000, reps));
+  add('SGD momentum: bare sgdStepMulti', medianMicros(() => native.sgdStepMulti(arrays, grads, bufs, 1e-6, 0.9, 0, 0, false, false, false), 5000, reps));
+  add('Adam: step()', medianMicros(() => adam.step(), 5000, reps));
   let t = 0;
-  add('Adam: bare adamStepMulti', micros(() => native.adamStepMulti(arrays, grads, m, v, null, 1e-6, 0.9, 0.999, 1e-8, 0, false, false, false, ++t), 5000, reps));
+  add('Adam: bare adamStepMulti', medianMicros(() => native.adamStepMulti(arrays, grads, m, v, null, 1e-6, 0.9, 0.999, 1e-8, 0, false, false, false, ++t), 5000, reps));
   console.log(`optimizer overhead, Linear(64,64) parameters, 1 thread, median of ${reps}; microseconds per call`);
   printTable(['what', 'us'], rows);
 }

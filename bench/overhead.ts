@@ -8,7 +8,7 @@
 import type * as Kiln from '../lib/index';
 import type { NativeAddon } from '../lib/native';
 import { runPeer, torchAvailable } from './peers';
-import { buildPackage, median, printTable, requireBuilt } from './util';
+import { buildPackage, median, medianMicros, printTable, requireBuilt } from './util';
 
 function loadBuilt(): { kiln: typeof Kiln; native: NativeAddon } {
   buildPackage();
@@ -21,17 +21,6 @@ interface Figures {
   add1000: number;
   step: number;
   stepModule: number;
-}
-
-function medianMicros(fn: () => void, inner: number, reps: number): number {
-  for (let i = 0; i < inner; i++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < inner; i++) fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e3 / inner);
-  }
-  return median(times);
 }
 
 function measureKiln(kiln: typeof Kiln, native: NativeAddon, reps: number): Figures {

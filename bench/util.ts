@@ -61,6 +61,18 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Median microseconds per call of fn over `reps` rounds of `inner` calls, after one warm-up round. */
+export function medianMicros(fn: () => void, inner: number, reps: number): number {
+  for (let i = 0; i < inner; i++) fn();
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < inner; i++) fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e3 / inner);
+  }
+  return median(times);
+}
+
 /** Builds a CMake bench target (native/bench/<target>.cpp) in build-bench/ and returns its path. */
 export function buildNativeBench(target: string): string {
   const dir = path.join(root, 'build-bench');

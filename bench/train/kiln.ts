@@ -3,34 +3,18 @@
 // data.DataLoader over a TensorDataset, crossEntropy. It loads the built package (dist/, built
 // by bench/train.ts) and runs in a process of its own, so that its peak RSS is its own.
 // Usage: tsx bench/train/kiln.ts THREADS w2 EPOCHS | THREADS w3 WARMUP TIMED FULL_EPOCH
+import type * as Models from '../../lib/cli/models';
 import type * as Kiln from '../../lib/index';
 import { loadFashionMnist, type Split } from '../fashion';
 import { requireBuilt } from '../util';
 import { emit, parseSpec, peakRssMiB, SEEDS, startTimer, recordSpeed, W2, W3, type TrainResult } from './workloads';
 
 const kiln = requireBuilt<typeof Kiln>('index.js');
-const { nn, optim, data } = kiln;
+const { optim, data } = kiln;
 
-type Model = InstanceType<typeof nn.Sequential>;
-
-function mlp(): Model {
-  return new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
-}
-
-function cnn(): Model {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 16, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(16, 32, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(1568, 128),
-    new nn.ReLU(),
-    new nn.Linear(128, 10),
-  );
-}
+// The main job's W2 and W3 models (lib/cli/models.ts), from the same built package.
+const { mlp, cnn } = requireBuilt<typeof Models>('cli/models.js');
+type Model = ReturnType<typeof mlp>;
 
 interface Images {
   x: Kiln.Tensor;
