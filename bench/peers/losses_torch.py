@@ -11,26 +11,13 @@ import sys
 os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
-import time  # noqa: E402
 
 import torch  # noqa: E402
+from timing import median_us  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(1)
 reps = int(sys.argv[1])
-
-
-def median_us(fn, inner):
-    for _ in range(inner):
-        fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - t0) / inner * 1e6)
-    times.sort()
-    return times[len(times) // 2]
 
 
 for size in sys.argv[2:]:
@@ -54,4 +41,4 @@ for size in sys.argv[2:]:
     }
     inner = max(1, 200000 // (n * c))
     for name, fn in cases.items():
-        print(json.dumps({"loss": name, "n": n, "c": c, "us": median_us(lambda: fn().backward(), inner)}), flush=True)
+        print(json.dumps({"loss": name, "n": n, "c": c, "us": median_us(lambda: fn().backward(), inner, reps)}), flush=True)

@@ -13,24 +13,11 @@ reps = int(sys.argv[2])
 os.environ["OMP_NUM_THREADS"] = threads
 os.environ["OPENBLAS_NUM_THREADS"] = threads
 
-import time  # noqa: E402
 
 import torch  # noqa: E402
+from timing import median_us  # noqa: E402
 
 torch.set_num_threads(int(threads))
-
-
-def median_us(fn, inner):
-    for _ in range(inner):
-        fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - t0) / inner * 1e6)
-    times.sort()
-    return times[len(times) // 2]
 
 
 a1, b1 = torch.rand(1), torch.rand(1)
@@ -50,9 +37,9 @@ def step():
 
 
 print(json.dumps({
-    "add1": median_us(lambda: a1 + b1, 2000),
-    "add1000": median_us(lambda: a1k + b1k, 2000),
-    "step": median_us(step, 200),
+    "add1": median_us(lambda: a1 + b1, 2000, reps),
+    "add1000": median_us(lambda: a1k + b1k, 2000, reps),
+    "step": median_us(step, 200, reps),
     "threads": torch.get_num_threads(),
     "version": torch.__version__,
 }))
