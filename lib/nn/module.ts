@@ -5,6 +5,7 @@
 // parameter when it holds a tensor made by nn.parameter (PyTorch's __setattr__ rule), and
 // whatever register* declared it (buffers, and null placeholders such as an absent bias).
 import { noGrad } from '../autograd/grad_mode';
+import { zeroGrads } from '../autograd/zero_grad';
 import { isTensor } from '../tensor/brand';
 import type { DType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
@@ -197,16 +198,7 @@ export class Module {
    * fills the gradient with zeros.
    */
   zeroGrad(setToNone = true): void {
-    for (const p of this.parameters()) {
-      const g = p.grad;
-      if (g === null) continue;
-      if (setToNone) {
-        p.grad = null;
-        g.dispose();
-      } else {
-        noGrad(() => g.zero_());
-      }
-    }
+    zeroGrads(this.parameters(), setToNone);
   }
 
   /** Sets requiresGrad on every parameter (false freezes them: no gradients, not trainable). */

@@ -2,6 +2,7 @@
 // dicts in PyTorch's layout, and the batching by which every subclass hands a whole group to
 // one fused native step (`...Multi` in lib/bindings/optim.ts). See docs/optim.md.
 import { enableGrad, noGrad } from '../autograd/grad_mode';
+import { zeroGrads } from '../autograd/zero_grad';
 import type { FloatArray } from '../bindings/optim';
 import { isTensor } from '../tensor/brand';
 import { isFloat, type FloatDType } from '../tensor/dtype';
@@ -185,18 +186,7 @@ export abstract class Optimizer<O extends object = object> {
    * (clone it to keep it); otherwise the gradient is filled with zeros.
    */
   zeroGrad(setToNone = true): void {
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        const g = p.grad;
-        if (g === null) continue;
-        if (setToNone) {
-          p.grad = null;
-          g.dispose();
-        } else {
-          noGrad(() => g.zero_());
-        }
-      }
-    }
+    for (const group of this.paramGroups) zeroGrads(group.params, setToNone);
   }
 
   /** The state of `p`, created empty on first use. */
