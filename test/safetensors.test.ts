@@ -24,10 +24,10 @@ const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-st-'));
 
 describe('serializeSafetensors', () => {
   it('writes the reference layout: metadata first, F64 then F32 then I32, names sorted, header padded to 8', () => {
-    const bytes = serializeSafetensors(
+    const bytes = Buffer.from(serializeSafetensors(
       { 'fc.weight': kiln.tensor([[1, 2], [3, 4]]), 'fc.bias': kiln.tensor([0.5, -1]), steps: kiln.tensor([7], { dtype: 'int32' }), scale: kiln.tensor(0.25, { dtype: 'float64' }) },
       { format: 'pt' },
-    );
+    ));
     const expected = handMade(
       {
         __metadata__: { format: 'pt' },

@@ -55,7 +55,7 @@ function checkLittleEndian(op: string): void {
 }
 
 /** The safetensors bytes of `tensors` (any layout; written contiguous). */
-export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): Buffer {
+export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): Uint8Array {
   checkLittleEndian('serializeSafetensors');
   if (tensors === null || typeof tensors !== 'object') throw new TypeError('serializeSafetensors: tensors must be an object of name -> Tensor');
   const entries = Object.entries(tensors);

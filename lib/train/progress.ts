@@ -6,7 +6,7 @@
 /** Options of {@link ProgressBar}. */
 export interface ProgressOptions {
   /** Where to write (default process.stderr). */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stream?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   /** Draw as on a terminal; default: whether the stream is one. */
   tty?: boolean;
   /** Milliseconds between updates (default 100 on a terminal, 5000 otherwise). */
