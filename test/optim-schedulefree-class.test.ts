@@ -7,50 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as kiln from '../lib/index';
 import { ScheduleFreeAdamW } from '../lib/optim/index';
 import { flatValues, loss, makeParams, names } from './optim-problem';
-
-interface Hyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  warmupSteps: number;
-  r: number;
-  weightLrPower: number;
-}
-
-// One group of the reference optimizer: x, y, z, v per element and the group's scalars.
-class ReferenceGroup {
-  x: number[];
-  y: number[];
-  z: number[];
-  v: number[];
-  k = 0;
-  lrMax = -1;
-  weightSum = 0;
-  constructor(p0: number[], readonly h: Hyper) {
-    this.x = [...p0];
-    this.y = [...p0];
-    this.z = [...p0];
-    this.v = p0.map(() => 0);
-  }
-  step(g: number[]): void {
-    const h = this.h;
-    const lr = h.lr * (this.k < h.warmupSteps ? (this.k + 1) / h.warmupSteps : 1);
-    this.lrMax = Math.max(this.lrMax, lr);
-    const weight = (this.k + 1) ** h.r * this.lrMax ** h.weightLrPower;
-    this.weightSum += weight;
-    const c = weight / this.weightSum;
-    const bc2 = 1 - h.beta2 ** (this.k + 1);
-    for (let i = 0; i < g.length; i++) {
-      this.v[i] = h.beta2 * this.v[i] + (1 - h.beta2) * g[i] * g[i];
-      this.z[i] -= lr * (g[i] / (Math.sqrt(this.v[i] / bc2) + h.eps) + h.weightDecay * this.y[i]);
-      this.x[i] = (1 - c) * this.x[i] + c * this.z[i];
-      this.y[i] = h.beta1 * this.x[i] + (1 - h.beta1) * this.z[i];
-    }
-    this.k++;
-  }
-}
+import { Reference, type Hyper } from './schedulefree-reference';
 
 const weightsOpts = { lr: 0.02, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0.05, warmupSteps: 5, r: 0, weightLrPower: 2 };
 const biasOpts = { ...weightsOpts, lr: 0.01, weightDecay: 0, warmupSteps: 0, r: 1, weightLrPower: 1 };
@@ -62,7 +19,7 @@ function setup(dtype: 'float32' | 'float64') {
   const p = makeParams(dtype);
   const opt = new ScheduleFreeAdamW([{ params: weightNames.map((n) => p[n]) }, { params: biasNames.map((n) => p[n]), ...biasOpts }], weightsOpts);
   const values = (ns: string[]) => ns.flatMap((n) => Array.from(p[n].values()));
-  const ref = [new ReferenceGroup(values(weightNames), hyper(weightsOpts)), new ReferenceGroup(values(biasNames), hyper(biasOpts))];
+  const ref = [new Reference(values(weightNames), hyper(weightsOpts)), new Reference(values(biasNames), hyper(biasOpts))];
   const gradStep = () => {
     opt.zeroGrad();
     kiln.scope(() => loss(p).backward());
